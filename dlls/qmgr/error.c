@@ -1,0 +1,210 @@
+/*
+ * Background Intelligent Transfer Service: IBackgroundCopyError and error texts
+ */
+
+#include "qmgr_private.h"
+#include "wininet.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
+
+static DWORD format_message(DWORD flags, HMODULE module, DWORD id, DWORD langid, WCHAR **text)
+{
+    return FormatMessageW(flags | FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_IGNORE_INSERTS,
+                          module, id, langid, (WCHAR *)text, 0, NULL);
+}
+
+/* Looks the code up in our own message table (BITS codes), then in
+ * wininet's (its errors reach us wrapped as HRESULTs) and the system's. */
+HRESULT error_description(HRESULT code, DWORD langid, WCHAR **ret)
+{
+    WCHAR *text = NULL;
+    DWORD err = 0, id = code;
+    HMODULE wininet;
+    HRESULT hr;
+
+    if (format_message(FORMAT_MESSAGE_FROM_HMODULE, qmgr_instance, id, langid, &text)) goto done;
+    err = GetLastError();
+
+    if (HRESULT_FACILITY(code) == FACILITY_WIN32 || HRESULT_FACILITY(code) == FACILITY_INTERNET)
+        id = HRESULT_CODE(code);
+    if (id >= INTERNET_ERROR_BASE && id <= INTERNET_ERROR_LAST && (wininet = GetModuleHandleW(L"wininet.dll")))
+    {
+        if (format_message(FORMAT_MESSAGE_FROM_HMODULE, wininet, id, langid, &text)) goto done;
+    }
+    if (format_message(FORMAT_MESSAGE_FROM_SYSTEM, NULL, id, langid, &text)) goto done;
+    /* A language we have no text in is worth reporting as such. */
+    if (err != ERROR_RESOURCE_LANG_NOT_FOUND) err = GetLastError();
+    WARN("no text for %#lx in language %#lx: %lu\n", code, langid, err);
+    return HRESULT_FROM_WIN32(err ? err : ERROR_MR_MID_NOT_FOUND);
+
+done:
+    hr = co_strdup(text, ret);
+    LocalFree(text);
+    return hr;
+}
+
+struct error_object
+{
+    IBackgroundCopyError IBackgroundCopyError_iface;
+    LONG ref;
+    struct job *job;            /* keeps the file record alive */
+    HRESULT code;
+    BG_ERROR_CONTEXT context;
+    struct file *file;
+    WCHAR *protocol;
+};
+
+static inline struct error_object *impl_from_IBackgroundCopyError(IBackgroundCopyError *iface)
+{
+    return CONTAINING_RECORD(iface, struct error_object, IBackgroundCopyError_iface);
+}
+
+static HRESULT WINAPI error_QueryInterface(IBackgroundCopyError *iface, REFIID riid, void **obj)
+{
+    struct error_object *error = impl_from_IBackgroundCopyError(iface);
+
+    TRACE("%p %s %p\n", error, debugstr_guid(riid), obj);
+
+    if (!obj) return E_POINTER;
+    if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IBackgroundCopyError))
+    {
+        *obj = iface;
+        IBackgroundCopyError_AddRef(iface);
+        return S_OK;
+    }
+    *obj = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI error_AddRef(IBackgroundCopyError *iface)
+{
+    struct error_object *error = impl_from_IBackgroundCopyError(iface);
+    ULONG ref = InterlockedIncrement(&error->ref);
+    TRACE("%p ref %lu\n", error, ref);
+    return ref;
+}
+
+static ULONG WINAPI error_Release(IBackgroundCopyError *iface)
+{
+    struct error_object *error = impl_from_IBackgroundCopyError(iface);
+    ULONG ref = InterlockedDecrement(&error->ref);
+
+    TRACE("%p ref %lu\n", error, ref);
+
+    if (!ref)
+    {
+        IBackgroundCopyJob4_Release(&error->job->IBackgroundCopyJob4_iface);
+        free(error->protocol);
+        free(error);
+    }
+    return ref;
+}
+
+static HRESULT WINAPI error_GetError(IBackgroundCopyError *iface, BG_ERROR_CONTEXT *context, HRESULT *code)
+{
+    struct error_object *error = impl_from_IBackgroundCopyError(iface);
+
+    TRACE("%p %p %p\n", error, context, code);
+
+    if (!context || !code) return E_INVALIDARG;
+    *context = error->context;
+    *code = error->code;
+    return S_OK;
+}
+
+static HRESULT WINAPI error_GetFile(IBackgroundCopyError *iface, IBackgroundCopyFile **file)
+{
+    struct error_object *error = impl_from_IBackgroundCopyError(iface);
+
+    TRACE("%p %p\n", error, file);
+
+    if (!file) return E_INVALIDARG;
+    *file = NULL;
+    if (!error->file) return BG_E_FILE_NOT_AVAILABLE;
+    return file_object_create(error->job, error->file, (IBackgroundCopyFile2 **)file);
+}
+
+static HRESULT WINAPI error_GetErrorDescription(IBackgroundCopyError *iface, DWORD langid, LPWSTR *text)
+{
+    struct error_object *error = impl_from_IBackgroundCopyError(iface);
+
+    TRACE("%p %#lx %p\n", error, langid, text);
+
+    if (!text) return E_INVALIDARG;
+    *text = NULL;
+    /* The error object wants an explicit language. */
+    if (!langid) return E_INVALIDARG;
+    return error_description(error->code, langid, text);
+}
+
+static HRESULT context_message(BG_ERROR_CONTEXT context)
+{
+    switch (context)
+    {
+    case BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER: return BG_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER;
+    case BG_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION: return BG_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION;
+    case BG_ERROR_CONTEXT_LOCAL_FILE: return BG_E_ERROR_CONTEXT_LOCAL_FILE;
+    case BG_ERROR_CONTEXT_REMOTE_FILE: return BG_E_ERROR_CONTEXT_REMOTE_FILE;
+    case BG_ERROR_CONTEXT_GENERAL_TRANSPORT: return BG_E_ERROR_CONTEXT_GENERAL_TRANSPORT;
+    case BG_ERROR_CONTEXT_REMOTE_APPLICATION: return BG_E_ERROR_CONTEXT_REMOTE_APPLICATION;
+    default: return BG_E_ERROR_CONTEXT_UNKNOWN;
+    }
+}
+
+static HRESULT WINAPI error_GetErrorContextDescription(IBackgroundCopyError *iface, DWORD langid, LPWSTR *text)
+{
+    struct error_object *error = impl_from_IBackgroundCopyError(iface);
+
+    TRACE("%p %#lx %p\n", error, langid, text);
+
+    if (!text) return E_INVALIDARG;
+    *text = NULL;
+    if (!langid) return E_INVALIDARG;
+    return error_description(context_message(error->context), langid, text);
+}
+
+static HRESULT WINAPI error_GetProtocol(IBackgroundCopyError *iface, LPWSTR *protocol)
+{
+    struct error_object *error = impl_from_IBackgroundCopyError(iface);
+
+    TRACE("%p %p\n", error, protocol);
+
+    if (!protocol) return E_INVALIDARG;
+    *protocol = NULL;
+    if (!error->protocol) return BG_E_PROTOCOL_NOT_AVAILABLE;
+    return co_strdup(error->protocol, protocol);
+}
+
+static const IBackgroundCopyErrorVtbl error_vtbl =
+{
+    error_QueryInterface,
+    error_AddRef,
+    error_Release,
+    error_GetError,
+    error_GetFile,
+    error_GetErrorDescription,
+    error_GetErrorContextDescription,
+    error_GetProtocol,
+};
+
+/* A snapshot of the job's current error; called with the job's lock held. */
+HRESULT error_object_create(struct job *job, IBackgroundCopyError **ret)
+{
+    struct error_object *error;
+
+    if (!(error = calloc(1, sizeof(*error)))) return E_OUTOFMEMORY;
+    if (job->error.protocol && !(error->protocol = strdupW(job->error.protocol)))
+    {
+        free(error);
+        return E_OUTOFMEMORY;
+    }
+    error->IBackgroundCopyError_iface.lpVtbl = &error_vtbl;
+    error->ref = 1;
+    error->job = job;
+    error->code = job->error.code;
+    error->context = job->error.context;
+    error->file = job->error.file;
+    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+    *ret = &error->IBackgroundCopyError_iface;
+    return S_OK;
+}

@@ -1,0 +1,263 @@
+/*
+ * Background Intelligent Transfer Service: files and IBackgroundCopyFile2
+ *
+ * A job owns its struct file records.  The COM object handed to clients is
+ * a small view that keeps the job alive and reads the record under the
+ * job's lock.
+ */
+
+#include "qmgr_private.h"
+#include "shlwapi.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
+
+struct file *file_new(const WCHAR *remote, const WCHAR *local)
+{
+    struct file *file;
+
+    if (!(file = calloc(1, sizeof(*file)))) return NULL;
+    if (!(file->remote = strdupW(remote)) || !(file->local = strdupW(local)))
+    {
+        file_free(file);
+        return NULL;
+    }
+    file->progress.BytesTotal = BG_SIZE_UNKNOWN;
+    return file;
+}
+
+void file_free(struct file *file)
+{
+    free(file->remote);
+    free(file->local);
+    free(file->temp);
+    free(file->ranges);
+    free(file->etag);
+    free(file->last_modified);
+    free(file);
+}
+
+static BOOL is_http(const WCHAR *name)
+{
+    return !wcsnicmp(name, L"http://", 7) || !wcsnicmp(name, L"https://", 8);
+}
+
+static BOOL is_drive_path(const WCHAR *name)
+{
+    return iswalpha(name[0]) && name[1] == ':' && (name[2] == '\\' || name[2] == '/');
+}
+
+static BOOL is_unc_path(const WCHAR *name)
+{
+    return name[0] == '\\' && name[1] == '\\' && name[2] && name[2] != '\\' && name[2] != '?' && name[2] != '.';
+}
+
+static BOOL is_file_url(const WCHAR *name)
+{
+    return !wcsnicmp(name, L"file://", 7);
+}
+
+/* Remote names: http, https, UNC, drive paths and file:// URLs (uploads
+ * only over http and https), at most 2,200 characters. */
+HRESULT file_check_remote_name(const WCHAR *remote, BG_JOB_TYPE type)
+{
+    if (!remote || !*remote) return E_INVALIDARG;
+    if (wcslen(remote) > MAX_REMOTE_NAME) return E_INVALIDARG;
+    if (is_http(remote))
+    {
+        const WCHAR *host = remote + (remote[4] == ':' ? 7 : 8);
+        if (!*host || *host == '/') return E_INVALIDARG;
+        return S_OK;
+    }
+    if (type != BG_JOB_TYPE_DOWNLOAD) return E_INVALIDARG;
+    if (is_file_url(remote)) return remote[7] ? S_OK : E_INVALIDARG;
+    if (is_drive_path(remote) || is_unc_path(remote)) return S_OK;
+    WARN("unsupported remote name %s\n", debugstr_w(remote));
+    return E_INVALIDARG;
+}
+
+/* Local names must be full paths of a file (no wildcards, no directory). */
+HRESULT file_check_local_name(const WCHAR *local)
+{
+    size_t len;
+
+    if (!local || !*local) return E_INVALIDARG;
+    len = wcslen(local);
+    if (len >= MAX_PATH) return E_INVALIDARG;
+    if (!is_drive_path(local) && !is_unc_path(local)) return E_INVALIDARG;
+    if (wcspbrk(local + 2, L"*?<>|\"")) return E_INVALIDARG;
+    if (local[len - 1] == '\\' || local[len - 1] == '/') return E_INVALIDARG;
+    return S_OK;
+}
+
+struct file_object
+{
+    IBackgroundCopyFile2 IBackgroundCopyFile2_iface;
+    LONG ref;
+    struct job *job;
+    struct file *file;
+};
+
+static inline struct file_object *impl_from_IBackgroundCopyFile2(IBackgroundCopyFile2 *iface)
+{
+    return CONTAINING_RECORD(iface, struct file_object, IBackgroundCopyFile2_iface);
+}
+
+static HRESULT WINAPI file_QueryInterface(IBackgroundCopyFile2 *iface, REFIID riid, void **obj)
+{
+    struct file_object *file = impl_from_IBackgroundCopyFile2(iface);
+
+    TRACE("%p %s %p\n", file, debugstr_guid(riid), obj);
+
+    if (!obj) return E_POINTER;
+    if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IBackgroundCopyFile) ||
+        IsEqualGUID(riid, &IID_IBackgroundCopyFile2))
+    {
+        *obj = iface;
+        IBackgroundCopyFile2_AddRef(iface);
+        return S_OK;
+    }
+    *obj = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI file_AddRef(IBackgroundCopyFile2 *iface)
+{
+    struct file_object *file = impl_from_IBackgroundCopyFile2(iface);
+    ULONG ref = InterlockedIncrement(&file->ref);
+    TRACE("%p ref %lu\n", file, ref);
+    return ref;
+}
+
+static ULONG WINAPI file_Release(IBackgroundCopyFile2 *iface)
+{
+    struct file_object *file = impl_from_IBackgroundCopyFile2(iface);
+    ULONG ref = InterlockedDecrement(&file->ref);
+
+    TRACE("%p ref %lu\n", file, ref);
+
+    if (!ref)
+    {
+        IBackgroundCopyJob4_Release(&file->job->IBackgroundCopyJob4_iface);
+        free(file);
+    }
+    return ref;
+}
+
+static HRESULT get_file_string(struct file_object *file, WCHAR *const *field, LPWSTR *ret)
+{
+    HRESULT hr;
+
+    if (!ret) return E_INVALIDARG;
+    *ret = NULL;
+    if (FAILED(hr = job_enter(file->job, FALSE))) return hr;
+    hr = co_strdup(*field, ret);
+    job_leave(file->job);
+    return hr;
+}
+
+static HRESULT WINAPI file_GetRemoteName(IBackgroundCopyFile2 *iface, LPWSTR *name)
+{
+    struct file_object *file = impl_from_IBackgroundCopyFile2(iface);
+    TRACE("%p %p\n", file, name);
+    return get_file_string(file, &file->file->remote, name);
+}
+
+static HRESULT WINAPI file_GetLocalName(IBackgroundCopyFile2 *iface, LPWSTR *name)
+{
+    struct file_object *file = impl_from_IBackgroundCopyFile2(iface);
+    TRACE("%p %p\n", file, name);
+    return get_file_string(file, &file->file->local, name);
+}
+
+static HRESULT WINAPI file_GetProgress(IBackgroundCopyFile2 *iface, BG_FILE_PROGRESS *progress)
+{
+    struct file_object *file = impl_from_IBackgroundCopyFile2(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", file, progress);
+
+    if (!progress) return E_INVALIDARG;
+    if (FAILED(hr = job_enter(file->job, FALSE))) return hr;
+    *progress = file->file->progress;
+    job_leave(file->job);
+    return S_OK;
+}
+
+static HRESULT WINAPI file_GetFileRanges(IBackgroundCopyFile2 *iface, DWORD *count, BG_FILE_RANGE **ranges)
+{
+    struct file_object *file = impl_from_IBackgroundCopyFile2(iface);
+    HRESULT hr;
+
+    TRACE("%p %p %p\n", file, count, ranges);
+
+    if (!count || !ranges) return E_INVALIDARG;
+    *count = 0;
+    *ranges = NULL;
+    if (FAILED(hr = job_enter(file->job, FALSE))) return hr;
+    /* A file without ranges answers S_FALSE. */
+    if (!file->file->range_count) hr = S_FALSE;
+    else
+    {
+        size_t size = file->file->range_count * sizeof(BG_FILE_RANGE);
+        if (!(*ranges = CoTaskMemAlloc(size))) hr = E_OUTOFMEMORY;
+        else
+        {
+            memcpy(*ranges, file->file->ranges, size);
+            *count = file->file->range_count;
+        }
+    }
+    job_leave(file->job);
+    return hr;
+}
+
+static HRESULT WINAPI file_SetRemoteName(IBackgroundCopyFile2 *iface, LPCWSTR name)
+{
+    struct file_object *file = impl_from_IBackgroundCopyFile2(iface);
+    struct job *job = file->job;
+    WCHAR *copy;
+    HRESULT hr;
+
+    TRACE("%p %s\n", file, debugstr_w(name));
+
+    if (job->type != BG_JOB_TYPE_DOWNLOAD) return E_NOTIMPL;
+    if (FAILED(hr = file_check_remote_name(name, job->type))) return hr;
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+
+    /* Changing protocol is allowed; the transfer compares size and date
+     * before it reuses bytes already fetched. */
+    if (!(copy = strdupW(name))) hr = E_OUTOFMEMORY;
+    else
+    {
+        free(file->file->remote);
+        file->file->remote = copy;
+        job_touch(job);
+    }
+    job_leave(job);
+    return hr;
+}
+
+static const IBackgroundCopyFile2Vtbl file_vtbl =
+{
+    file_QueryInterface,
+    file_AddRef,
+    file_Release,
+    file_GetRemoteName,
+    file_GetLocalName,
+    file_GetProgress,
+    file_GetFileRanges,
+    file_SetRemoteName,
+};
+
+HRESULT file_object_create(struct job *job, struct file *record, IBackgroundCopyFile2 **ret)
+{
+    struct file_object *file;
+
+    if (!(file = malloc(sizeof(*file)))) return E_OUTOFMEMORY;
+    file->IBackgroundCopyFile2_iface.lpVtbl = &file_vtbl;
+    file->ref = 1;
+    file->job = job;
+    file->file = record;
+    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+    *ret = &file->IBackgroundCopyFile2_iface;
+    return S_OK;
+}

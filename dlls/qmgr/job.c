@@ -1,0 +1,1431 @@
+/*
+ * Background Intelligent Transfer Service: IBackgroundCopyJob .. IBackgroundCopyJob4
+ *
+ * A job records what a transfer needs and moves between the states of
+ * Microsoft's "Life Cycle of a BITS Job".  It never touches the network:
+ * Resume hands it to the scheduler, whose workers report back through
+ * job_set_state() and job_set_error().
+ */
+
+#include "qmgr_private.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
+
+static BOOL state_is_final(BG_JOB_STATE state)
+{
+    return state == BG_JOB_STATE_ACKNOWLEDGED || state == BG_JOB_STATE_CANCELLED;
+}
+
+static BOOL state_is_active(BG_JOB_STATE state)
+{
+    return state == BG_JOB_STATE_CONNECTING || state == BG_JOB_STATE_TRANSFERRING;
+}
+
+HRESULT co_strdup(const WCHAR *s, WCHAR **ret)
+{
+    size_t len;
+
+    *ret = NULL;
+    if (!s) return S_OK;
+    len = (wcslen(s) + 1) * sizeof(WCHAR);
+    if (!(*ret = CoTaskMemAlloc(len))) return E_OUTOFMEMORY;
+    memcpy(*ret, s, len);
+    return S_OK;
+}
+
+static HRESULT replace_string(WCHAR **field, const WCHAR *value)
+{
+    WCHAR *copy = NULL;
+
+    if (value && !(copy = strdupW(value))) return E_OUTOFMEMORY;
+    free(*field);
+    *field = copy;
+    return S_OK;
+}
+
+/* Wipes a secret before its memory goes back to the heap. */
+static void free_secret(WCHAR *s)
+{
+    if (!s) return;
+    SecureZeroMemory(s, wcslen(s) * sizeof(WCHAR));
+    free(s);
+}
+
+static void credentials_clear(struct job *job)
+{
+    int t, s;
+
+    for (t = 0; t < CRED_TARGETS; t++)
+        for (s = 0; s < CRED_SCHEMES; s++)
+        {
+            free_secret(job->creds[t][s].user);
+            free_secret(job->creds[t][s].password);
+            memset(&job->creds[t][s], 0, sizeof(job->creds[t][s]));
+        }
+}
+
+void job_touch(struct job *job)
+{
+    GetSystemTimeAsFileTime(&job->times.ModificationTime);
+}
+
+void job_set_state(struct job *job, BG_JOB_STATE state)
+{
+    ULONGLONG now = GetTickCount64();
+
+    TRACE("job %p %u -> %u\n", job, job->state, state);
+
+    if (state_is_active(job->state) && !state_is_active(state) && job->active_since)
+    {
+        job->active_ms += now - job->active_since;
+        job->active_since = 0;
+    }
+    else if (!state_is_active(job->state) && state_is_active(state))
+        job->active_since = now;
+
+    if (state == BG_JOB_STATE_QUEUED) job->queued_at = now;
+    if (state == BG_JOB_STATE_TRANSFERRED) GetSystemTimeAsFileTime(&job->times.TransferCompletionTime);
+    job->state = state;
+    job_touch(job);
+}
+
+static void job_clear_error(struct job *job)
+{
+    free(job->error.protocol);
+    memset(&job->error, 0, sizeof(job->error));
+    job->has_error = FALSE;
+}
+
+void job_set_error(struct job *job, HRESULT code, BG_ERROR_CONTEXT context, struct file *file,
+                   const WCHAR *protocol)
+{
+    job_clear_error(job);
+    job->error.code = code;
+    job->error.context = context;
+    job->error.file = file;
+    job->error.protocol = strdupW(protocol);
+    job->has_error = TRUE;
+    job->error_count++;
+}
+
+/* The access rules of "Security considerations" and "UAC" for BITS: the
+ * owner, or an elevated administrator; a job of an elevated owner needs an
+ * elevated caller, and nobody modifies a job of a higher integrity level. */
+HRESULT job_check_access(struct job *job, const struct owner *caller, BOOL modify)
+{
+    BOOL same_user = EqualSid(job->owner.sid, caller->sid);
+
+    if (caller->elevated && caller->admin) return S_OK;
+    if (!same_user) return E_ACCESSDENIED;
+    if (job->owner.elevated && !caller->elevated) return E_ACCESSDENIED;
+    if (modify && caller->integrity < job->owner.integrity) return E_ACCESSDENIED;
+    return S_OK;
+}
+
+/* Checks the caller's right to the job and takes the job's lock. */
+HRESULT job_enter(struct job *job, BOOL modify)
+{
+    struct owner caller;
+    HRESULT hr;
+
+    if (FAILED(hr = owner_from_caller(&caller))) return hr;
+    hr = job_check_access(job, &caller, modify);
+    owner_free(&caller);
+    if (FAILED(hr))
+    {
+        WARN("access denied to job %s\n", debugstr_guid(&job->id));
+        return hr;
+    }
+    EnterCriticalSection(&job->cs);
+    return S_OK;
+}
+
+/* For setters: the job must still be alive. */
+HRESULT job_enter_modify(struct job *job)
+{
+    HRESULT hr;
+
+    if (FAILED(hr = job_enter(job, TRUE))) return hr;
+    if (state_is_final(job->state))
+    {
+        LeaveCriticalSection(&job->cs);
+        return BG_E_INVALID_STATE;
+    }
+    return S_OK;
+}
+
+void job_leave(struct job *job)
+{
+    LeaveCriticalSection(&job->cs);
+}
+
+static void job_unlist(struct job *job)
+{
+    BOOL release = FALSE;
+
+    EnterCriticalSection(&manager.cs);
+    if (job->listed)
+    {
+        list_remove(&job->entry);
+        job->listed = FALSE;
+        manager.job_count--;
+        release = TRUE;
+    }
+    LeaveCriticalSection(&manager.cs);
+    if (release) IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+}
+
+static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob4 *iface, REFIID riid, void **obj)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+
+    TRACE("%p %s %p\n", job, debugstr_guid(riid), obj);
+
+    if (!obj) return E_POINTER;
+    if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IBackgroundCopyJob) ||
+        IsEqualGUID(riid, &IID_IBackgroundCopyJob2) || IsEqualGUID(riid, &IID_IBackgroundCopyJob3) ||
+        IsEqualGUID(riid, &IID_IBackgroundCopyJob4))
+    {
+        *obj = &job->IBackgroundCopyJob4_iface;
+        IBackgroundCopyJob4_AddRef(iface);
+        return S_OK;
+    }
+    *obj = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI job_AddRef(IBackgroundCopyJob4 *iface)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    ULONG ref = InterlockedIncrement(&job->ref);
+    TRACE("%p ref %lu\n", job, ref);
+    return ref;
+}
+
+static ULONG WINAPI job_Release(IBackgroundCopyJob4 *iface)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    ULONG ref = InterlockedDecrement(&job->ref);
+    struct file *file, *next;
+
+    TRACE("%p ref %lu\n", job, ref);
+
+    if (!ref)
+    {
+        LIST_FOR_EACH_ENTRY_SAFE(file, next, &job->files, struct file, entry)
+        {
+            list_remove(&file->entry);
+            file_free(file);
+        }
+        if (job->callback) IBackgroundCopyCallback_Release(job->callback);
+        credentials_clear(job);
+        job_clear_error(job);
+        owner_free(&job->owner);
+        free(job->name);
+        free(job->description);
+        free(job->notify_program);
+        free(job->notify_parameters);
+        free(job->proxy_list);
+        free(job->proxy_bypass);
+        free(job->reply_name);
+        job->cs.DebugInfo->Spare[0] = 0;
+        DeleteCriticalSection(&job->cs);
+        free(job);
+    }
+    return ref;
+}
+
+/* Validates a whole set before adding any of it: AddFileSet is all-or-nothing. */
+static HRESULT job_check_new_files(struct job *job, ULONG count, const BG_FILE_INFO *files)
+{
+    ULONG i;
+    HRESULT hr;
+
+    if (job->type != BG_JOB_TYPE_DOWNLOAD && job->file_count + count > 1) return BG_E_TOO_MANY_FILES;
+    for (i = 0; i < count; i++)
+    {
+        if (FAILED(hr = file_check_remote_name(files[i].RemoteName, job->type))) return hr;
+        if (FAILED(hr = file_check_local_name(files[i].LocalName))) return hr;
+    }
+    return S_OK;
+}
+
+static HRESULT job_check_file_quota(struct job *job, ULONG count)
+{
+    struct owner caller;
+    HRESULT hr;
+
+    if (job->file_count + count <= MAX_FILES_PER_JOB) return S_OK;
+    /* The per-job limit is a policy that binds non-elevated callers only. */
+    if (FAILED(hr = owner_from_caller(&caller))) return hr;
+    hr = caller.elevated ? S_OK : BG_E_TOO_MANY_FILES_IN_JOB;
+    owner_free(&caller);
+    return hr;
+}
+
+
+static HRESULT job_add_files(struct job *job, ULONG count, const BG_FILE_INFO *infos,
+                             const BG_FILE_RANGE *ranges, DWORD range_count)
+{
+    struct file **files;
+    HRESULT hr = S_OK;
+    ULONG i;
+
+    if (FAILED(hr = job_check_new_files(job, count, infos))) return hr;
+    if (FAILED(hr = job_check_file_quota(job, count))) return hr;
+
+    if (!(files = calloc(count, sizeof(*files)))) return E_OUTOFMEMORY;
+    for (i = 0; i < count && SUCCEEDED(hr); i++)
+        if (!(files[i] = file_new(infos[i].RemoteName, infos[i].LocalName))) hr = E_OUTOFMEMORY;
+    if (SUCCEEDED(hr) && ranges)
+    {
+        if (!(files[0]->ranges = malloc(range_count * sizeof(*ranges)))) hr = E_OUTOFMEMORY;
+        else
+        {
+            memcpy(files[0]->ranges, ranges, range_count * sizeof(*ranges));
+            files[0]->range_count = range_count;
+        }
+    }
+    if (FAILED(hr))
+    {
+        for (i = 0; i < count; i++) if (files[i]) file_free(files[i]);
+        free(files);
+        return hr;
+    }
+    for (i = 0; i < count; i++)
+    {
+        list_add_tail(&job->files, &files[i]->entry);
+        job->file_count++;
+    }
+    free(files);
+    if (count) job_touch(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_AddFileSet(IBackgroundCopyJob4 *iface, ULONG count, BG_FILE_INFO *files)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %lu %p\n", job, count, files);
+
+    if (!files && count) return E_INVALIDARG;
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    hr = job_add_files(job, count, files, NULL, 0);
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_AddFile(IBackgroundCopyJob4 *iface, LPCWSTR remote, LPCWSTR local)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    BG_FILE_INFO info = { (WCHAR *)remote, (WCHAR *)local };
+    HRESULT hr;
+
+    TRACE("%p %s %s\n", job, debugstr_w(remote), debugstr_w(local));
+
+    if (!remote || !local) return E_INVALIDARG;
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    hr = job_add_files(job, 1, &info, NULL, 0);
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_EnumFiles(IBackgroundCopyJob4 *iface, IEnumBackgroundCopyFiles **ret)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, ret);
+
+    if (!ret) return E_INVALIDARG;
+    *ret = NULL;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    hr = enum_files_create(job, ret);
+    job_leave(job);
+    return hr;
+}
+
+static ULONG job_pending_files(struct job *job)
+{
+    struct file *file;
+    ULONG count = 0;
+
+    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+        if (!file->progress.Completed) count++;
+    return count;
+}
+
+static HRESULT WINAPI job_Suspend(IBackgroundCopyJob4 *iface)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p\n", job);
+
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    /* Suspending a suspended job is a no-op (update clients rely on it);
+     * a transferred job waits for Complete and cannot be suspended. */
+    if (job->state == BG_JOB_STATE_TRANSFERRED) hr = BG_E_INVALID_STATE;
+    else if (job->state != BG_JOB_STATE_SUSPENDED)
+    {
+        job->generation++;
+        job_set_state(job, BG_JOB_STATE_SUSPENDED);
+    }
+    job_leave(job);
+    if (SUCCEEDED(hr)) scheduler_wake();
+    return hr;
+}
+
+static HRESULT WINAPI job_Resume(IBackgroundCopyJob4 *iface)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p\n", job);
+
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    switch (job->state)
+    {
+    case BG_JOB_STATE_SUSPENDED:
+    case BG_JOB_STATE_ERROR:
+    case BG_JOB_STATE_TRANSIENT_ERROR:
+        if (!job->file_count)
+        {
+            hr = BG_E_EMPTY;
+            break;
+        }
+        job_clear_error(job);
+        /* Resume restarts the clocks of the no-progress timeout and of the
+         * maximum download time. */
+        job->active_ms = 0;
+        job->last_progress = GetTickCount64();
+        job->retry_at = 0;
+        job_set_state(job, BG_JOB_STATE_QUEUED);
+        break;
+    case BG_JOB_STATE_TRANSFERRED:
+        /* Files added after the transfer: fetch them too. */
+        if (job_pending_files(job)) job_set_state(job, BG_JOB_STATE_QUEUED);
+        break;
+    default:
+        /* Already queued or running: nothing to do. */
+        break;
+    }
+    job_leave(job);
+    if (hr == S_OK) scheduler_wake();
+    return hr;
+}
+
+/* Deletes the temporary files of every file not yet renamed; returns FALSE
+ * if one could not be deleted. */
+static BOOL job_delete_temp_files(struct job *job, BOOL only_incomplete)
+{
+    struct file *file;
+    BOOL ret = TRUE;
+
+    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+    {
+        if (!file->temp || file->renamed) continue;
+        if (only_incomplete && file->progress.Completed) continue;
+        if (!DeleteFileW(file->temp) && GetLastError() != ERROR_FILE_NOT_FOUND)
+        {
+            WARN("cannot delete %s: %lu\n", debugstr_w(file->temp), GetLastError());
+            ret = FALSE;
+        }
+    }
+    return ret;
+}
+
+/* Moves every completed temporary file over its final name. */
+static HRESULT job_rename_files(struct job *job)
+{
+    HANDLE handle;
+    struct file *file;
+    HRESULT hr = S_OK;
+
+    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+    {
+        if (!file->progress.Completed || file->renamed || !file->temp) continue;
+        if (!MoveFileExW(file->temp, file->local, MOVEFILE_REPLACE_EXISTING | MOVEFILE_COPY_ALLOWED))
+        {
+            ERR("cannot rename %s to %s: %lu\n", debugstr_w(file->temp), debugstr_w(file->local), GetLastError());
+            hr = HRESULT_FROM_WIN32(GetLastError());
+            continue;
+        }
+        file->renamed = TRUE;
+        if (file->remote_time.dwLowDateTime || file->remote_time.dwHighDateTime)
+        {
+            handle = CreateFileW(file->local, FILE_WRITE_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                 NULL, OPEN_EXISTING, 0, NULL);
+            if (handle != INVALID_HANDLE_VALUE)
+            {
+                SetFileTime(handle, NULL, NULL, &file->remote_time);
+                CloseHandle(handle);
+            }
+        }
+    }
+    return hr;
+}
+
+/* Final states are reached here; a job still held by a worker is finished
+ * by that worker when it lets go (see job_release_worker). */
+static HRESULT job_finish(struct job *job)
+{
+    HRESULT hr = S_OK;
+
+    if (job->state == BG_JOB_STATE_CANCELLED)
+    {
+        if (!job_delete_temp_files(job, FALSE)) hr = BG_S_UNABLE_TO_DELETE_FILES;
+    }
+    else
+    {
+        if (FAILED(job_rename_files(job))) hr = BG_S_UNABLE_TO_DELETE_FILES;
+        if (!job_delete_temp_files(job, TRUE)) hr = BG_S_UNABLE_TO_DELETE_FILES;
+    }
+    return hr;
+}
+
+static HRESULT WINAPI job_Cancel(IBackgroundCopyJob4 *iface)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p\n", job);
+
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    job->generation++;
+    job_set_state(job, BG_JOB_STATE_CANCELLED);
+    if (!job->running) hr = job_finish(job);
+    job_leave(job);
+
+    job_unlist(job);
+    scheduler_wake();
+    return hr;
+}
+
+static HRESULT WINAPI job_Complete(IBackgroundCopyJob4 *iface)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    BOOL partial;
+    HRESULT hr;
+
+    TRACE("%p\n", job);
+
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    partial = job->state != BG_JOB_STATE_TRANSFERRED;
+    /* An upload is complete only once the server has the whole file. */
+    if (partial && job->type != BG_JOB_TYPE_DOWNLOAD)
+    {
+        job_leave(job);
+        return BG_E_INVALID_STATE;
+    }
+    if (!job->running && FAILED(hr = job_rename_files(job)))
+    {
+        /* The files already renamed stay available; the job stays as it was. */
+        job_leave(job);
+        return hr;
+    }
+    job->generation++;
+    job_set_state(job, BG_JOB_STATE_ACKNOWLEDGED);
+    if (!job->running) hr = job_finish(job);
+    if (hr == S_OK && partial) hr = BG_S_PARTIAL_COMPLETE;
+    job_leave(job);
+
+    job_unlist(job);
+    scheduler_wake();
+    return hr;
+}
+
+/* Called by the scheduler when a worker lets go of a job. */
+void job_release_worker(struct job *job)
+{
+    EnterCriticalSection(&job->cs);
+    job->running = FALSE;
+    if (state_is_final(job->state)) job_finish(job);
+    LeaveCriticalSection(&job->cs);
+}
+
+static HRESULT WINAPI job_GetId(IBackgroundCopyJob4 *iface, GUID *id)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, id);
+    if (!id) return E_INVALIDARG;
+    *id = job->id;
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetType(IBackgroundCopyJob4 *iface, BG_JOB_TYPE *type)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, type);
+    if (!type) return E_INVALIDARG;
+    *type = job->type;
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetProgress(IBackgroundCopyJob4 *iface, BG_JOB_PROGRESS *progress)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    struct file *file;
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, progress);
+
+    if (!progress) return E_INVALIDARG;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    memset(progress, 0, sizeof(*progress));
+    progress->FilesTotal = job->file_count;
+    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+    {
+        if (file->progress.Completed) progress->FilesTransferred++;
+        if (file->progress.BytesTotal == BG_SIZE_UNKNOWN) progress->BytesTotal = BG_SIZE_UNKNOWN;
+        else if (progress->BytesTotal != BG_SIZE_UNKNOWN) progress->BytesTotal += file->progress.BytesTotal;
+        progress->BytesTransferred += file->progress.BytesTransferred;
+    }
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetTimes(IBackgroundCopyJob4 *iface, BG_JOB_TIMES *times)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, times);
+
+    if (!times) return E_INVALIDARG;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    *times = job->times;
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetState(IBackgroundCopyJob4 *iface, BG_JOB_STATE *state)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, state);
+
+    if (!state) return E_INVALIDARG;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    *state = job->state;
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetError(IBackgroundCopyJob4 *iface, IBackgroundCopyError **error)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, error);
+
+    if (!error) return E_INVALIDARG;
+    *error = NULL;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    if ((job->state == BG_JOB_STATE_ERROR || job->state == BG_JOB_STATE_TRANSIENT_ERROR) && job->has_error)
+        hr = error_object_create(job, error);
+    else
+        hr = BG_E_ERROR_INFORMATION_UNAVAILABLE;
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_GetOwner(IBackgroundCopyJob4 *iface, LPWSTR *owner)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, owner);
+
+    if (!owner) return E_INVALIDARG;
+    *owner = NULL;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    hr = co_strdup(owner_sid_string(&job->owner), owner);
+    if (SUCCEEDED(hr) && !*owner) hr = E_OUTOFMEMORY;
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT set_job_string(struct job *job, WCHAR **field, const WCHAR *value, size_t max)
+{
+    HRESULT hr;
+
+    if (!value) return E_INVALIDARG;
+    if (wcslen(value) > max) return BG_E_STRING_TOO_LONG;
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    if (SUCCEEDED(hr = replace_string(field, value))) job_touch(job);
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT get_job_string(struct job *job, WCHAR **field, WCHAR **ret)
+{
+    HRESULT hr;
+
+    if (!ret) return E_INVALIDARG;
+    *ret = NULL;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    hr = co_strdup(*field ? *field : L"", ret);
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_SetDisplayName(IBackgroundCopyJob4 *iface, LPCWSTR name)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %s\n", job, debugstr_w(name));
+    return set_job_string(job, &job->name, name, MAX_DISPLAY_NAME);
+}
+
+static HRESULT WINAPI job_GetDisplayName(IBackgroundCopyJob4 *iface, LPWSTR *name)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, name);
+    return get_job_string(job, &job->name, name);
+}
+
+static HRESULT WINAPI job_SetDescription(IBackgroundCopyJob4 *iface, LPCWSTR desc)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %s\n", job, debugstr_w(desc));
+    return set_job_string(job, &job->description, desc, MAX_DESCRIPTION);
+}
+
+static HRESULT WINAPI job_GetDescription(IBackgroundCopyJob4 *iface, LPWSTR *desc)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, desc);
+    return get_job_string(job, &job->description, desc);
+}
+
+/* Sets a DWORD-sized field of a live job. */
+static HRESULT set_job_value(struct job *job, DWORD *field, DWORD value)
+{
+    HRESULT hr;
+
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    *field = value;
+    job_touch(job);
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT get_job_value(struct job *job, const DWORD *field, DWORD *ret)
+{
+    HRESULT hr;
+
+    if (!ret) return E_INVALIDARG;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    *ret = *field;
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_SetPriority(IBackgroundCopyJob4 *iface, BG_JOB_PRIORITY priority)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %d\n", job, priority);
+
+    if ((unsigned int)priority > BG_JOB_PRIORITY_LOW) return E_NOTIMPL;
+    if (SUCCEEDED(hr = set_job_value(job, (DWORD *)&job->priority, priority))) scheduler_wake();
+    return hr;
+}
+
+static HRESULT WINAPI job_GetPriority(IBackgroundCopyJob4 *iface, BG_JOB_PRIORITY *priority)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, priority);
+    return get_job_value(job, (DWORD *)&job->priority, (DWORD *)priority);
+}
+
+#define ALL_NOTIFY_FLAGS (BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_DISABLE | \
+                          BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED)
+
+static HRESULT WINAPI job_SetNotifyFlags(IBackgroundCopyJob4 *iface, ULONG flags)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+
+    TRACE("%p %#lx\n", job, flags);
+
+    if (flags & ~ALL_NOTIFY_FLAGS) return E_NOTIMPL;
+    return set_job_value(job, &job->notify_flags, flags);
+}
+
+static HRESULT WINAPI job_GetNotifyFlags(IBackgroundCopyJob4 *iface, ULONG *flags)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, flags);
+    return get_job_value(job, &job->notify_flags, flags);
+}
+
+static HRESULT WINAPI job_SetNotifyInterface(IBackgroundCopyJob4 *iface, IUnknown *unk)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    IBackgroundCopyCallback *callback = NULL, *old;
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, unk);
+
+    if (unk && FAILED(hr = IUnknown_QueryInterface(unk, &IID_IBackgroundCopyCallback, (void **)&callback)))
+        return E_INVALIDARG;
+    if (FAILED(hr = job_enter_modify(job)))
+    {
+        if (callback) IBackgroundCopyCallback_Release(callback);
+        return hr;
+    }
+    old = job->callback;
+    job->callback = callback;
+    job_touch(job);
+    job_leave(job);
+    if (old) IBackgroundCopyCallback_Release(old);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetNotifyInterface(IBackgroundCopyJob4 *iface, IUnknown **unk)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, unk);
+
+    if (!unk) return E_INVALIDARG;
+    *unk = NULL;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    if (job->callback)
+    {
+        *unk = (IUnknown *)job->callback;
+        IUnknown_AddRef(*unk);
+    }
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_SetMinimumRetryDelay(IBackgroundCopyJob4 *iface, ULONG seconds)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %lu\n", job, seconds);
+    return set_job_value(job, &job->retry_delay, max(seconds, MIN_RETRY_DELAY));
+}
+
+static HRESULT WINAPI job_GetMinimumRetryDelay(IBackgroundCopyJob4 *iface, ULONG *seconds)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, seconds);
+    return get_job_value(job, &job->retry_delay, seconds);
+}
+
+static HRESULT WINAPI job_SetNoProgressTimeout(IBackgroundCopyJob4 *iface, ULONG seconds)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+    TRACE("%p %lu\n", job, seconds);
+    if (SUCCEEDED(hr = set_job_value(job, &job->no_progress_timeout, seconds))) scheduler_wake();
+    return hr;
+}
+
+static HRESULT WINAPI job_GetNoProgressTimeout(IBackgroundCopyJob4 *iface, ULONG *seconds)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, seconds);
+    return get_job_value(job, &job->no_progress_timeout, seconds);
+}
+
+static HRESULT WINAPI job_GetErrorCount(IBackgroundCopyJob4 *iface, ULONG *count)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, count);
+    return get_job_value(job, &job->error_count, count);
+}
+
+static HRESULT WINAPI job_SetProxySettings(IBackgroundCopyJob4 *iface, BG_JOB_PROXY_USAGE usage,
+                                           const WCHAR *list, const WCHAR *bypass)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    WCHAR *new_list = NULL, *new_bypass = NULL;
+    HRESULT hr;
+
+    TRACE("%p %d %s %s\n", job, usage, debugstr_w(list), debugstr_w(bypass));
+
+    switch (usage)
+    {
+    case BG_JOB_PROXY_USAGE_PRECONFIG:
+    case BG_JOB_PROXY_USAGE_NO_PROXY:
+    case BG_JOB_PROXY_USAGE_AUTODETECT:
+        /* Lists make sense only with OVERRIDE. */
+        if (list || bypass) return E_INVALIDARG;
+        break;
+    case BG_JOB_PROXY_USAGE_OVERRIDE:
+        if (!list || !*list) return E_INVALIDARG;
+        if (wcslen(list) > MAX_PROXY_LIST) return BG_E_PROXY_LIST_TOO_LARGE;
+        if (bypass && wcslen(bypass) > MAX_PROXY_LIST) return BG_E_PROXY_BYPASS_LIST_TOO_LARGE;
+        if (!(new_list = strdupW(list))) return E_OUTOFMEMORY;
+        if (bypass && !(new_bypass = strdupW(bypass)))
+        {
+            free(new_list);
+            return E_OUTOFMEMORY;
+        }
+        break;
+    default:
+        return E_NOTIMPL;
+    }
+
+    if (FAILED(hr = job_enter_modify(job)))
+    {
+        free(new_list);
+        free(new_bypass);
+        return hr;
+    }
+    free(job->proxy_list);
+    free(job->proxy_bypass);
+    job->proxy_usage = usage;
+    job->proxy_list = new_list;
+    job->proxy_bypass = new_bypass;
+    job_touch(job);
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetProxySettings(IBackgroundCopyJob4 *iface, BG_JOB_PROXY_USAGE *usage,
+                                           LPWSTR *list, LPWSTR *bypass)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p %p %p\n", job, usage, list, bypass);
+
+    if (!usage || !list || !bypass) return E_INVALIDARG;
+    *list = *bypass = NULL;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    *usage = job->proxy_usage;
+    if (SUCCEEDED(hr = co_strdup(job->proxy_list, list)) && FAILED(hr = co_strdup(job->proxy_bypass, bypass)))
+    {
+        CoTaskMemFree(*list);
+        *list = NULL;
+    }
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_TakeOwnership(IBackgroundCopyJob4 *iface)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    struct owner caller;
+    HRESULT hr;
+
+    TRACE("%p\n", job);
+
+    if (FAILED(hr = owner_from_caller(&caller))) return hr;
+    if (!caller.elevated)
+    {
+        WARN("TakeOwnership needs an elevated caller\n");
+        owner_free(&caller);
+        return E_ACCESSDENIED;
+    }
+    EnterCriticalSection(&job->cs);
+    if (state_is_final(job->state)) hr = BG_E_INVALID_STATE;
+    else
+    {
+        /* The new owner must not inherit the old owner's secrets or commands. */
+        owner_free(&job->owner);
+        job->owner = caller;
+        memset(&caller, 0, sizeof(caller));
+        credentials_clear(job);
+        free(job->notify_program);
+        free(job->notify_parameters);
+        job->notify_program = job->notify_parameters = NULL;
+        job_touch(job);
+    }
+    LeaveCriticalSection(&job->cs);
+    owner_free(&caller);
+    return hr;
+}
+
+static HRESULT WINAPI job_SetNotifyCmdLine(IBackgroundCopyJob4 *iface, LPCWSTR program, LPCWSTR parameters)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    WCHAR *new_program = NULL, *new_parameters = NULL;
+    HRESULT hr;
+
+    TRACE("%p %s %s\n", job, debugstr_w(program), debugstr_w(parameters));
+
+    /* NULL program clears the command line; parameters alone mean nothing. */
+    if (!program && parameters) return E_INVALIDARG;
+    if (program && wcslen(program) >= MAX_PATH) return BG_E_STRING_TOO_LONG;
+    if (parameters && wcslen(parameters) > MAX_NOTIFY_PARAMETERS) return BG_E_STRING_TOO_LONG;
+    if (program && !(new_program = strdupW(program))) return E_OUTOFMEMORY;
+    if (parameters && !(new_parameters = strdupW(parameters)))
+    {
+        free(new_program);
+        return E_OUTOFMEMORY;
+    }
+    if (FAILED(hr = job_enter_modify(job)))
+    {
+        free(new_program);
+        free(new_parameters);
+        return hr;
+    }
+    free(job->notify_program);
+    free(job->notify_parameters);
+    job->notify_program = new_program;
+    job->notify_parameters = new_parameters;
+    job_touch(job);
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetNotifyCmdLine(IBackgroundCopyJob4 *iface, LPWSTR *program, LPWSTR *parameters)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p %p\n", job, program, parameters);
+
+    if (!program || !parameters) return E_INVALIDARG;
+    *program = *parameters = NULL;
+    if (FAILED(hr = job_enter(job, FALSE))) return hr;
+    /* Never set reads as two empty strings. */
+    if (SUCCEEDED(hr = co_strdup(job->notify_program ? job->notify_program : L"", program)) &&
+        FAILED(hr = co_strdup(job->notify_parameters ? job->notify_parameters : L"", parameters)))
+    {
+        CoTaskMemFree(*program);
+        *program = NULL;
+    }
+    job_leave(job);
+    return hr;
+}
+
+/* Reply methods exist only for upload-reply jobs. */
+static HRESULT job_enter_reply(struct job *job, BOOL modify)
+{
+    if (job->type != BG_JOB_TYPE_UPLOAD_REPLY) return E_NOTIMPL;
+    return modify ? job_enter_modify(job) : job_enter(job, FALSE);
+}
+
+static HRESULT WINAPI job_GetReplyProgress(IBackgroundCopyJob4 *iface, BG_JOB_REPLY_PROGRESS *progress)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, progress);
+
+    if (!progress) return E_INVALIDARG;
+    if (FAILED(hr = job_enter_reply(job, FALSE))) return hr;
+    /* Uploads do not run yet, so no reply has arrived. */
+    progress->BytesTotal = BG_SIZE_UNKNOWN;
+    progress->BytesTransferred = 0;
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_GetReplyData(IBackgroundCopyJob4 *iface, byte **buffer, UINT64 *length)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p %p\n", job, buffer, length);
+
+    if (!buffer || !length) return E_INVALIDARG;
+    *buffer = NULL;
+    *length = 0;
+    if (FAILED(hr = job_enter_reply(job, FALSE))) return hr;
+    /* The reply is available once the job is transferred. */
+    hr = job->state == BG_JOB_STATE_TRANSFERRED ? S_OK : BG_E_INVALID_STATE;
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_SetReplyFileName(IBackgroundCopyJob4 *iface, LPCWSTR name)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %s\n", job, debugstr_w(name));
+
+    if (job->type != BG_JOB_TYPE_UPLOAD_REPLY) return E_NOTIMPL;
+    if (name && FAILED(hr = file_check_local_name(name))) return hr;
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    if (SUCCEEDED(hr = replace_string(&job->reply_name, name))) job_touch(job);
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_GetReplyFileName(IBackgroundCopyJob4 *iface, LPWSTR *name)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, name);
+
+    if (!name) return E_INVALIDARG;
+    *name = NULL;
+    if (FAILED(hr = job_enter_reply(job, FALSE))) return hr;
+    hr = co_strdup(job->reply_name, name);
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT check_auth(BG_AUTH_TARGET target, BG_AUTH_SCHEME scheme)
+{
+    if (target < BG_AUTH_TARGET_SERVER || target > BG_AUTH_TARGET_PROXY) return BG_E_INVALID_AUTH_TARGET;
+    if (scheme < BG_AUTH_SCHEME_BASIC || scheme > BG_AUTH_SCHEME_PASSPORT) return BG_E_INVALID_AUTH_SCHEME;
+    return S_OK;
+}
+
+static HRESULT WINAPI job_SetCredentials(IBackgroundCopyJob4 *iface, BG_AUTH_CREDENTIALS *cred)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    const WCHAR *user, *password;
+    struct credential *slot;
+    WCHAR *new_user = NULL, *new_password = NULL;
+    HRESULT hr;
+
+    TRACE("%p %p\n", job, cred);
+
+    if (!cred) return E_INVALIDARG;
+    if (FAILED(hr = check_auth(cred->Target, cred->Scheme))) return hr;
+    user = cred->Credentials.Basic.UserName;
+    password = cred->Credentials.Basic.Password;
+    TRACE("target %d scheme %d user %s\n", cred->Target, cred->Scheme, debugstr_w(user));
+    /* Basic and Digest need both; NTLM and Negotiate without them mean the
+     * implicit credentials of the logged-on user. */
+    if ((cred->Scheme == BG_AUTH_SCHEME_BASIC || cred->Scheme == BG_AUTH_SCHEME_DIGEST) && (!user || !password))
+        return E_INVALIDARG;
+    if (user && wcslen(user) > MAX_CREDENTIAL_NAME) return BG_E_USERNAME_TOO_LARGE;
+    if (password && wcslen(password) > MAX_CREDENTIAL_SECRET) return BG_E_PASSWORD_TOO_LARGE;
+    if ((user && !(new_user = strdupW(user))) || (password && !(new_password = strdupW(password))))
+    {
+        free(new_user);
+        return E_OUTOFMEMORY;
+    }
+    if (FAILED(hr = job_enter_modify(job)))
+    {
+        free_secret(new_user);
+        free_secret(new_password);
+        return hr;
+    }
+    slot = &job->creds[cred->Target - 1][cred->Scheme - 1];
+    free_secret(slot->user);
+    free_secret(slot->password);
+    slot->user = new_user;
+    slot->password = new_password;
+    slot->set = TRUE;
+    job_touch(job);
+    job_leave(job);
+    return S_OK;
+}
+
+static HRESULT WINAPI job_RemoveCredentials(IBackgroundCopyJob4 *iface, BG_AUTH_TARGET target,
+                                            BG_AUTH_SCHEME scheme)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    struct credential *slot;
+    HRESULT hr;
+
+    TRACE("%p %d %d\n", job, target, scheme);
+
+    if (FAILED(hr = check_auth(target, scheme))) return hr;
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    slot = &job->creds[target - 1][scheme - 1];
+    if (!slot->set) hr = S_FALSE;
+    else
+    {
+        free_secret(slot->user);
+        free_secret(slot->password);
+        memset(slot, 0, sizeof(*slot));
+        job_touch(job);
+    }
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_ReplaceRemotePrefix(IBackgroundCopyJob4 *iface, LPCWSTR old_prefix, LPCWSTR new_prefix)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    size_t old_len, new_len;
+    struct file *file;
+    WCHAR **names;
+    ULONG i, count = 0;
+    HRESULT hr;
+
+    TRACE("%p %s %s\n", job, debugstr_w(old_prefix), debugstr_w(new_prefix));
+
+    if (!old_prefix || !new_prefix || !*old_prefix || !*new_prefix) return E_INVALIDARG;
+    if (job->type != BG_JOB_TYPE_DOWNLOAD) return E_NOTIMPL;
+    old_len = wcslen(old_prefix);
+    new_len = wcslen(new_prefix);
+
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    if (!(names = calloc(job->file_count + 1, sizeof(*names))))
+    {
+        job_leave(job);
+        return E_OUTOFMEMORY;
+    }
+    /* Build every new name first, so that one bad result changes nothing. */
+    i = 0;
+    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+    {
+        size_t len = wcslen(file->remote);
+        WCHAR *name;
+
+        i++;
+        if (len < old_len || wcsncmp(file->remote, old_prefix, old_len)) continue;
+        if (!(name = malloc((len - old_len + new_len + 1) * sizeof(WCHAR))))
+        {
+            hr = E_OUTOFMEMORY;
+            break;
+        }
+        wcscpy(name, new_prefix);
+        wcscat(name, file->remote + old_len);
+        names[i - 1] = name;
+        if (FAILED(hr = file_check_remote_name(name, job->type))) break;
+        count++;
+    }
+    if (SUCCEEDED(hr))
+    {
+        i = 0;
+        LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+        {
+            if (!names[i++]) continue;
+            free(file->remote);
+            file->remote = names[i - 1];
+            names[i - 1] = NULL;
+        }
+        if (count) job_touch(job);
+        hr = count ? S_OK : S_FALSE;
+    }
+    for (i = 0; i < job->file_count; i++) free(names[i]);
+    free(names);
+    job_leave(job);
+    return hr;
+}
+
+static int range_compare(const void *a, const void *b)
+{
+    const BG_FILE_RANGE *ra = a, *rb = b;
+    return ra->InitialOffset < rb->InitialOffset ? -1 : ra->InitialOffset > rb->InitialOffset;
+}
+
+static HRESULT check_ranges(BG_FILE_RANGE *ranges, DWORD count)
+{
+    DWORD i;
+
+    qsort(ranges, count, sizeof(*ranges), range_compare);
+    for (i = 0; i < count; i++)
+    {
+        UINT64 end;
+
+        if (!ranges[i].Length || ranges[i].InitialOffset == BG_LENGTH_TO_EOF) return BG_E_INVALID_RANGE;
+        if (ranges[i].Length == BG_LENGTH_TO_EOF)
+        {
+            /* Only the last range may run to the end of the file. */
+            if (i != count - 1) return BG_E_OVERLAPPING_RANGES;
+            continue;
+        }
+        end = ranges[i].InitialOffset + ranges[i].Length;
+        if (end < ranges[i].InitialOffset) return BG_E_INVALID_RANGE;
+        if (i + 1 < count && ranges[i + 1].InitialOffset < end) return BG_E_OVERLAPPING_RANGES;
+    }
+    return S_OK;
+}
+
+static HRESULT WINAPI job_AddFileWithRanges(IBackgroundCopyJob4 *iface, LPCWSTR remote, LPCWSTR local,
+                                            DWORD count, BG_FILE_RANGE *ranges)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    BG_FILE_INFO info = { (WCHAR *)remote, (WCHAR *)local };
+    BG_FILE_RANGE *sorted;
+    HRESULT hr;
+
+    TRACE("%p %s %s %lu %p\n", job, debugstr_w(remote), debugstr_w(local), count, ranges);
+
+    if (job->type != BG_JOB_TYPE_DOWNLOAD) return E_NOTIMPL;
+    if (!remote || !local || !count || !ranges) return E_INVALIDARG;
+    if (count > MAX_RANGES_PER_FILE) return BG_E_TOO_MANY_RANGES_IN_FILE;
+    /* Ranges are fetched with HTTP range requests. */
+    if (wcsnicmp(remote, L"http://", 7) && wcsnicmp(remote, L"https://", 8)) return E_INVALIDARG;
+
+    if (!(sorted = malloc(count * sizeof(*sorted)))) return E_OUTOFMEMORY;
+    memcpy(sorted, ranges, count * sizeof(*sorted));
+    /* Overlaps show on a sorted copy; the file keeps the order given, which
+     * is the order of the ranges in the local file. */
+    if (SUCCEEDED(hr = check_ranges(sorted, count)) && SUCCEEDED(hr = job_enter_modify(job)))
+    {
+        hr = job_add_files(job, 1, &info, ranges, count);
+        job_leave(job);
+    }
+    free(sorted);
+    return hr;
+}
+
+static HRESULT WINAPI job_SetFileACLFlags(IBackgroundCopyJob4 *iface, DWORD flags)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+
+    TRACE("%p %#lx\n", job, flags);
+
+    if (flags & ~BG_COPY_FILE_ALL) return E_INVALIDARG;
+    if (FAILED(hr = job_enter_modify(job))) return hr;
+    /* The flags apply when files are renamed; too late once transferred. */
+    if (job->state == BG_JOB_STATE_TRANSFERRED) hr = BG_E_INVALID_STATE;
+    else
+    {
+        job->acl_flags = flags;
+        job_touch(job);
+    }
+    job_leave(job);
+    return hr;
+}
+
+static HRESULT WINAPI job_GetFileACLFlags(IBackgroundCopyJob4 *iface, DWORD *flags)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, flags);
+    return get_job_value(job, &job->acl_flags, flags);
+}
+
+#define ALL_PEER_FLAGS (BG_JOB_ENABLE_PEERCACHING_CLIENT | BG_JOB_ENABLE_PEERCACHING_SERVER | \
+                        BG_JOB_DISABLE_BRANCH_CACHE)
+
+static HRESULT WINAPI job_SetPeerCachingFlags(IBackgroundCopyJob4 *iface, DWORD flags)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+
+    TRACE("%p %#lx\n", job, flags);
+
+    /* Unknown bits are refused the way SetNotifyFlags refuses them. */
+    if (flags & ~ALL_PEER_FLAGS) return E_NOTIMPL;
+    return set_job_value(job, &job->peer_flags, flags);
+}
+
+static HRESULT WINAPI job_GetPeerCachingFlags(IBackgroundCopyJob4 *iface, DWORD *flags)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, flags);
+    return get_job_value(job, &job->peer_flags, flags);
+}
+
+static HRESULT WINAPI job_GetOwnerIntegrityLevel(IBackgroundCopyJob4 *iface, ULONG *level)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, level);
+    return get_job_value(job, &job->owner.integrity, level);
+}
+
+static HRESULT WINAPI job_GetOwnerElevationState(IBackgroundCopyJob4 *iface, BOOL *elevated)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, elevated);
+    return get_job_value(job, (DWORD *)&job->owner.elevated, (DWORD *)elevated);
+}
+
+static HRESULT WINAPI job_SetMaximumDownloadTime(IBackgroundCopyJob4 *iface, ULONG seconds)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    HRESULT hr;
+    TRACE("%p %lu\n", job, seconds);
+    if (SUCCEEDED(hr = set_job_value(job, &job->max_download_time, seconds))) scheduler_wake();
+    return hr;
+}
+
+static HRESULT WINAPI job_GetMaximumDownloadTime(IBackgroundCopyJob4 *iface, ULONG *seconds)
+{
+    struct job *job = impl_from_IBackgroundCopyJob4(iface);
+    TRACE("%p %p\n", job, seconds);
+    return get_job_value(job, &job->max_download_time, seconds);
+}
+
+static const IBackgroundCopyJob4Vtbl job_vtbl =
+{
+    job_QueryInterface,
+    job_AddRef,
+    job_Release,
+    job_AddFileSet,
+    job_AddFile,
+    job_EnumFiles,
+    job_Suspend,
+    job_Resume,
+    job_Cancel,
+    job_Complete,
+    job_GetId,
+    job_GetType,
+    job_GetProgress,
+    job_GetTimes,
+    job_GetState,
+    job_GetError,
+    job_GetOwner,
+    job_SetDisplayName,
+    job_GetDisplayName,
+    job_SetDescription,
+    job_GetDescription,
+    job_SetPriority,
+    job_GetPriority,
+    job_SetNotifyFlags,
+    job_GetNotifyFlags,
+    job_SetNotifyInterface,
+    job_GetNotifyInterface,
+    job_SetMinimumRetryDelay,
+    job_GetMinimumRetryDelay,
+    job_SetNoProgressTimeout,
+    job_GetNoProgressTimeout,
+    job_GetErrorCount,
+    job_SetProxySettings,
+    job_GetProxySettings,
+    job_TakeOwnership,
+    job_SetNotifyCmdLine,
+    job_GetNotifyCmdLine,
+    job_GetReplyProgress,
+    job_GetReplyData,
+    job_SetReplyFileName,
+    job_GetReplyFileName,
+    job_SetCredentials,
+    job_RemoveCredentials,
+    job_ReplaceRemotePrefix,
+    job_AddFileWithRanges,
+    job_SetFileACLFlags,
+    job_GetFileACLFlags,
+    job_SetPeerCachingFlags,
+    job_GetPeerCachingFlags,
+    job_GetOwnerIntegrityLevel,
+    job_GetOwnerElevationState,
+    job_SetMaximumDownloadTime,
+    job_GetMaximumDownloadTime,
+};
+
+HRESULT job_create(const WCHAR *name, BG_JOB_TYPE type, const struct owner *owner, struct job **ret)
+{
+    struct job *job;
+    HRESULT hr;
+
+    if (!(job = calloc(1, sizeof(*job)))) return E_OUTOFMEMORY;
+    job->IBackgroundCopyJob4_iface.lpVtbl = &job_vtbl;
+    job->ref = 1;
+    InitializeCriticalSection(&job->cs);
+    job->cs.DebugInfo->Spare[0] = (DWORD_PTR)(__FILE__ ": job.cs");
+    list_init(&job->files);
+
+    if (FAILED(hr = CoCreateGuid(&job->id)) || FAILED(hr = owner_copy(&job->owner, owner)) ||
+        !(job->name = strdupW(name)))
+    {
+        if (SUCCEEDED(hr)) hr = E_OUTOFMEMORY;
+        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+        return hr;
+    }
+    job->type = type;
+    job->state = BG_JOB_STATE_SUSPENDED;
+    job->priority = BG_JOB_PRIORITY_NORMAL;
+    job->notify_flags = BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR;
+    job->retry_delay = DEFAULT_RETRY_DELAY;
+    job->no_progress_timeout = DEFAULT_NO_PROGRESS;
+    job->max_download_time = DEFAULT_MAX_DOWNLOAD_TIME;
+    job->proxy_usage = BG_JOB_PROXY_USAGE_PRECONFIG;
+    GetSystemTimeAsFileTime(&job->times.CreationTime);
+    job->times.ModificationTime = job->times.CreationTime;
+
+    *ret = job;
+    return S_OK;
+}

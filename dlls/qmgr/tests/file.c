@@ -1,0 +1,140 @@
+/*
+ * Tests of IBackgroundCopyFile and IBackgroundCopyFile2 through the BITS service
+ */
+
+#include "qmgr_test.h"
+
+static IBackgroundCopyManager *manager;
+
+static IBackgroundCopyFile2 *first_file(IBackgroundCopyJob4 *job)
+{
+    IEnumBackgroundCopyFiles *files;
+    IBackgroundCopyFile2 *file2 = NULL;
+    IBackgroundCopyFile *file;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_EnumFiles(job, &files);
+    ok(hr == S_OK, "EnumFiles: %#lx\n", hr);
+    hr = IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
+    ok(hr == S_OK, "Next: %#lx\n", hr);
+    IEnumBackgroundCopyFiles_Release(files);
+    if (hr != S_OK) return NULL;
+    hr = IBackgroundCopyFile_QueryInterface(file, &IID_IBackgroundCopyFile2, (void **)&file2);
+    ok(hr == S_OK, "QueryInterface(IBackgroundCopyFile2): %#lx\n", hr);
+    IBackgroundCopyFile_Release(file);
+    return file2;
+}
+
+static void test_file(void)
+{
+    IBackgroundCopyJob4 *job = create_job4(manager, L"file test", BG_JOB_TYPE_DOWNLOAD, NULL);
+    IBackgroundCopyFile2 *file;
+    BG_FILE_PROGRESS progress;
+    BG_FILE_RANGE *ranges;
+    DWORD count;
+    LPWSTR name;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/remote.bin", L"C:\\qmgr\\local.bin");
+    ok(hr == S_OK, "AddFile: %#lx\n", hr);
+    if (!(file = first_file(job))) return;
+
+    hr = IBackgroundCopyFile2_GetRemoteName(file, &name);
+    ok(hr == S_OK && !wcscmp(name, L"http://127.0.0.1/remote.bin"), "GetRemoteName: %#lx %s\n", hr, wine_dbgstr_w(name));
+    CoTaskMemFree(name);
+    hr = IBackgroundCopyFile2_GetLocalName(file, &name);
+    ok(hr == S_OK && !wcscmp(name, L"C:\\qmgr\\local.bin"), "GetLocalName: %#lx %s\n", hr, wine_dbgstr_w(name));
+    CoTaskMemFree(name);
+
+    /* A new file's size is unknown. */
+    hr = IBackgroundCopyFile2_GetProgress(file, &progress);
+    ok(hr == S_OK, "GetProgress: %#lx\n", hr);
+    ok(progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
+    ok(progress.BytesTransferred == 0, "BytesTransferred %s\n", wine_dbgstr_longlong(progress.BytesTransferred));
+    ok(!progress.Completed, "Completed\n");
+
+    /* No ranges: S_FALSE, nothing returned. */
+    ranges = (void *)0xdeadbeef;
+    count = 5;
+    hr = IBackgroundCopyFile2_GetFileRanges(file, &count, &ranges);
+    ok(hr == S_FALSE && !count && !ranges, "GetFileRanges: %#lx %lu %p\n", hr, count, ranges);
+
+    /* SetRemoteName: valid names, protocol changes included. */
+    hr = IBackgroundCopyFile2_SetRemoteName(file, L"https://127.0.0.1/other.bin");
+    ok(hr == S_OK, "SetRemoteName: %#lx\n", hr);
+    hr = IBackgroundCopyFile2_GetRemoteName(file, &name);
+    ok(hr == S_OK && !wcscmp(name, L"https://127.0.0.1/other.bin"), "after SetRemoteName %s\n", wine_dbgstr_w(name));
+    CoTaskMemFree(name);
+    hr = IBackgroundCopyFile2_SetRemoteName(file, L"\\\\server\\share\\file.bin");
+    ok(hr == S_OK, "SetRemoteName(UNC): %#lx\n", hr);
+    hr = IBackgroundCopyFile2_SetRemoteName(file, L"mailto:someone");
+    ok(hr == E_INVALIDARG, "SetRemoteName(mailto): %#lx\n", hr);
+    hr = IBackgroundCopyFile2_SetRemoteName(file, L"");
+    ok(hr == E_INVALIDARG, "SetRemoteName(\"\"): %#lx\n", hr);
+
+    /* Refused once the job is over. */
+    IBackgroundCopyJob4_Cancel(job);
+    hr = IBackgroundCopyFile2_SetRemoteName(file, L"http://127.0.0.1/late.bin");
+    ok(hr == BG_E_INVALID_STATE, "SetRemoteName after Cancel: %#lx\n", hr);
+    /* Getters keep working on a file of a cancelled job. */
+    hr = IBackgroundCopyFile2_GetLocalName(file, &name);
+    ok(hr == S_OK, "GetLocalName after Cancel: %#lx\n", hr);
+    CoTaskMemFree(name);
+
+    IBackgroundCopyFile2_Release(file);
+    IBackgroundCopyJob4_Release(job);
+}
+
+static void test_file_ranges(void)
+{
+    IBackgroundCopyJob4 *job = create_job4(manager, L"ranges", BG_JOB_TYPE_DOWNLOAD, NULL);
+    BG_FILE_RANGE given[3] = { { 1000, 10 }, { 0, 100 }, { 5000, BG_LENGTH_TO_EOF } }, *ranges;
+    IBackgroundCopyFile2 *file;
+    DWORD count;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_AddFileWithRanges(job, L"http://127.0.0.1/r.bin", L"C:\\qmgr\\r.bin", 3, given);
+    ok(hr == S_OK, "AddFileWithRanges: %#lx\n", hr);
+    if (!(file = first_file(job))) return;
+    hr = IBackgroundCopyFile2_GetFileRanges(file, &count, &ranges);
+    ok(hr == S_OK && count == 3, "GetFileRanges: %#lx %lu\n", hr, count);
+    /* The order given is the order of the ranges in the local file. */
+    if (count == 3)
+    {
+        ok(ranges[0].InitialOffset == 1000 && ranges[0].Length == 10, "range 0\n");
+        ok(ranges[1].InitialOffset == 0 && ranges[1].Length == 100, "range 1\n");
+        ok(ranges[2].InitialOffset == 5000 && ranges[2].Length == BG_LENGTH_TO_EOF, "range 2\n");
+    }
+    CoTaskMemFree(ranges);
+    IBackgroundCopyFile2_Release(file);
+    IBackgroundCopyJob4_Cancel(job);
+    IBackgroundCopyJob4_Release(job);
+}
+
+static void test_upload_file(void)
+{
+    IBackgroundCopyJob4 *job = create_job4(manager, L"upload", BG_JOB_TYPE_UPLOAD, NULL);
+    IBackgroundCopyFile2 *file;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/up", L"C:\\qmgr\\up.bin");
+    ok(hr == S_OK, "AddFile: %#lx\n", hr);
+    if (!(file = first_file(job))) return;
+    /* SetRemoteName is for download jobs. */
+    hr = IBackgroundCopyFile2_SetRemoteName(file, L"http://127.0.0.1/up2");
+    ok(hr == E_NOTIMPL, "upload SetRemoteName: %#lx\n", hr);
+    IBackgroundCopyFile2_Release(file);
+    IBackgroundCopyJob4_Cancel(job);
+    IBackgroundCopyJob4_Release(job);
+}
+
+START_TEST(file)
+{
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (!(manager = get_manager())) return;
+    test_file();
+    test_file_ranges();
+    test_upload_file();
+    IBackgroundCopyManager_Release(manager);
+    CoUninitialize();
+}

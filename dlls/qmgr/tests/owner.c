@@ -1,0 +1,262 @@
+/*
+ * Tests of job owners: integrity level and elevation from the caller's
+ * token as Wine emulates it, UAC access rules, TakeOwnership and the
+ * quotas that bind non-elevated callers.
+ *
+ * Under Wine 8 a normal process has an elevated (full) token whose linked
+ * token is limited; both report the same integrity RID, so elevation is
+ * what tells them apart.  Expected values always come from the token the
+ * process itself holds, never from constants.
+ */
+
+#include "qmgr_test.h"
+
+static IBackgroundCopyManager *manager;
+
+static void own_token_facts(ULONG *integrity, BOOL *elevated)
+{
+    TOKEN_MANDATORY_LABEL *label;
+    TOKEN_ELEVATION te;
+    char buffer[256];
+    HANDLE token;
+    DWORD size;
+
+    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+    ok(GetTokenInformation(token, TokenIntegrityLevel, buffer, sizeof(buffer), &size), "TokenIntegrityLevel\n");
+    label = (TOKEN_MANDATORY_LABEL *)buffer;
+    *integrity = *GetSidSubAuthority(label->Label.Sid, *GetSidSubAuthorityCount(label->Label.Sid) - 1);
+    ok(GetTokenInformation(token, TokenElevation, &te, sizeof(te), &size), "TokenElevation\n");
+    *elevated = te.TokenIsElevated;
+    CloseHandle(token);
+}
+
+static void check_owner(IBackgroundCopyJob4 *job, ULONG integrity, BOOL elevated)
+{
+    ULONG level = 0xdeadbeef;
+    BOOL state = 0xdeadbeef;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_GetOwnerIntegrityLevel(job, &level);
+    ok(hr == S_OK, "GetOwnerIntegrityLevel: %#lx\n", hr);
+    ok(level == integrity, "integrity %#lx, expected %#lx\n", level, integrity);
+    hr = IBackgroundCopyJob4_GetOwnerElevationState(job, &state);
+    ok(hr == S_OK, "GetOwnerElevationState: %#lx\n", hr);
+    ok(state == elevated, "elevated %d, expected %d\n", state, elevated);
+}
+
+static IBackgroundCopyJob4 *find_job_by_name(const WCHAR *wanted)
+{
+    IEnumBackgroundCopyJobs *jobs;
+    IBackgroundCopyJob4 *found = NULL;
+    IBackgroundCopyJob *job;
+    LPWSTR name;
+
+    if (FAILED(IBackgroundCopyManager_EnumJobs(manager, 0, &jobs))) return NULL;
+    while (!found && IEnumBackgroundCopyJobs_Next(jobs, 1, &job, NULL) == S_OK)
+    {
+        if (SUCCEEDED(IBackgroundCopyJob_GetDisplayName(job, &name)))
+        {
+            if (!wcscmp(name, wanted)) IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob4, (void **)&found);
+            CoTaskMemFree(name);
+        }
+        IBackgroundCopyJob_Release(job);
+    }
+    IEnumBackgroundCopyJobs_Release(jobs);
+    return found;
+}
+
+static HANDLE limited_token(void)
+{
+    TOKEN_LINKED_TOKEN linked;
+    HANDLE token, primary = NULL;
+    DWORD size;
+
+    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+    if (!GetTokenInformation(token, TokenLinkedToken, &linked, sizeof(linked), &size))
+    {
+        CloseHandle(token);
+        return NULL;
+    }
+    CloseHandle(token);
+    DuplicateTokenEx(linked.LinkedToken, TOKEN_ALL_ACCESS, NULL, SecurityImpersonation, TokenPrimary, &primary);
+    CloseHandle(linked.LinkedToken);
+    return primary;
+}
+
+/* Runs in a child started on the limited linked token. */
+static void limited_child(const char *parent_guid)
+{
+    IBackgroundCopyJob4 *job, *quota[70];
+    IEnumBackgroundCopyJobs *jobs;
+    IBackgroundCopyJob *parent_job;
+    BG_FILE_INFO *set;
+    WCHAR guidW[40], (*paths)[MAX_PATH];
+    ULONG integrity, count;
+    BOOL elevated;
+    GUID parent;
+    HRESULT hr;
+    int i, created;
+
+    own_token_facts(&integrity, &elevated);
+    ok(!elevated, "child token is elevated\n");
+
+    job = create_job4(manager, L"limited child job", BG_JOB_TYPE_DOWNLOAD, NULL);
+    if (!job) return;
+    check_owner(job, integrity, FALSE);
+
+    /* Everyone's jobs are for elevated administrators only. */
+    jobs = (void *)0xdeadbeef;
+    hr = IBackgroundCopyManager_EnumJobs(manager, BG_JOB_ENUM_ALL_USERS, &jobs);
+    ok(hr == E_ACCESSDENIED, "EnumJobs(ALL_USERS): %#lx\n", hr);
+
+    /* The elevated parent's job can be neither seen nor touched. */
+    MultiByteToWideChar(CP_ACP, 0, parent_guid, -1, guidW, ARRAY_SIZE(guidW));
+    CLSIDFromString(guidW, &parent);
+    hr = IBackgroundCopyManager_GetJob(manager, &parent, &parent_job);
+    ok(hr == E_ACCESSDENIED, "GetJob(parent's job): %#lx\n", hr);
+    hr = IBackgroundCopyManager_EnumJobs(manager, 0, &jobs);
+    ok(hr == S_OK, "EnumJobs: %#lx\n", hr);
+    while (IEnumBackgroundCopyJobs_Next(jobs, 1, &parent_job, NULL) == S_OK)
+    {
+        BOOL owner_elevated = FALSE;
+        IBackgroundCopyJob4 *j4;
+        IBackgroundCopyJob_QueryInterface(parent_job, &IID_IBackgroundCopyJob4, (void **)&j4);
+        IBackgroundCopyJob4_GetOwnerElevationState(j4, &owner_elevated);
+        ok(!owner_elevated, "an elevated owner's job is enumerated\n");
+        IBackgroundCopyJob4_Release(j4);
+        IBackgroundCopyJob_Release(parent_job);
+    }
+    IEnumBackgroundCopyJobs_Release(jobs);
+
+    /* TakeOwnership needs an elevated caller. */
+    hr = IBackgroundCopyJob4_TakeOwnership(job);
+    ok(hr == E_ACCESSDENIED, "TakeOwnership: %#lx\n", hr);
+
+    /* 200 files per job bind a non-elevated caller. */
+    set = calloc(201, sizeof(*set));
+    paths = calloc(201, sizeof(*paths));
+    for (i = 0; i < 201; i++)
+    {
+        swprintf(paths[i], MAX_PATH, L"C:\\qmgr\\quota%d", i);
+        set[i].RemoteName = (WCHAR *)L"http://127.0.0.1/quota";
+        set[i].LocalName = paths[i];
+    }
+    hr = IBackgroundCopyJob4_AddFileSet(job, 201, set);
+    ok(hr == BG_E_TOO_MANY_FILES_IN_JOB, "201 files: %#lx\n", hr);
+    hr = IBackgroundCopyJob4_AddFileSet(job, 200, set);
+    ok(hr == S_OK, "200 files: %#lx\n", hr);
+    hr = IBackgroundCopyJob4_AddFile(job, set[200].RemoteName, set[200].LocalName);
+    ok(hr == BG_E_TOO_MANY_FILES_IN_JOB, "201st file: %#lx\n", hr);
+    free(set);
+    free(paths);
+
+    /* 60 jobs per user bind a non-elevated caller. */
+    hr = IBackgroundCopyManager_EnumJobs(manager, 0, &jobs);
+    IEnumBackgroundCopyJobs_GetCount(jobs, &count);
+    IEnumBackgroundCopyJobs_Release(jobs);
+    for (created = 0; created < 70; created++)
+    {
+        IBackgroundCopyJob *j;
+        GUID id;
+        hr = IBackgroundCopyManager_CreateJob(manager, L"quota", BG_JOB_TYPE_DOWNLOAD, &id, &j);
+        if (hr != S_OK) break;
+        IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&quota[created]);
+        IBackgroundCopyJob_Release(j);
+    }
+    ok(hr == BG_E_TOO_MANY_JOBS_PER_USER, "job %d: %#lx\n", created, hr);
+    ok(created < 60, "created %d jobs beside %lu\n", created, count);
+    for (i = 0; i < created; i++)
+    {
+        IBackgroundCopyJob4_Cancel(quota[i]);
+        IBackgroundCopyJob4_Release(quota[i]);
+    }
+
+    /* Left for the parent to take over. */
+    IBackgroundCopyJob4_Release(job);
+}
+
+static void test_owner(void)
+{
+    IBackgroundCopyJob4 *job, *child_job;
+    ULONG integrity, child_integrity;
+    BOOL elevated;
+    HANDLE token, child;
+    WCHAR guid[40];
+    char args[128];
+    GUID id;
+    HRESULT hr;
+
+    own_token_facts(&integrity, &elevated);
+    trace("test token: integrity %#lx, elevated %d\n", integrity, elevated);
+
+    job = create_job4(manager, L"elevated parent job", BG_JOB_TYPE_DOWNLOAD, &id);
+    if (!job) return;
+    check_owner(job, integrity, elevated);
+
+    if (!elevated || !(token = limited_token()))
+    {
+        skip("no limited linked token\n");
+        IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        return;
+    }
+
+    /* The limited token's own integrity, as the child will see it. */
+    {
+        TOKEN_MANDATORY_LABEL *label;
+        char buffer[256];
+        DWORD size;
+        GetTokenInformation(token, TokenIntegrityLevel, buffer, sizeof(buffer), &size);
+        label = (TOKEN_MANDATORY_LABEL *)buffer;
+        child_integrity = *GetSidSubAuthority(label->Label.Sid, *GetSidSubAuthorityCount(label->Label.Sid) - 1);
+    }
+
+    StringFromGUID2(&id, guid, ARRAY_SIZE(guid));
+    snprintf(args, sizeof(args), "owner limited %ls", guid);
+    if ((child = run_child(args, token)))
+    {
+        wait_child_process(child);
+        CloseHandle(child);
+    }
+    CloseHandle(token);
+
+    child_job = find_job_by_name(L"limited child job");
+    ok(child_job != NULL, "child's job not found\n");
+    if (child_job)
+    {
+        check_owner(child_job, child_integrity, FALSE);
+        /* An elevated administrator may change it and take it over. */
+        hr = IBackgroundCopyJob4_SetDescription(child_job, L"changed by the parent");
+        ok(hr == S_OK, "SetDescription: %#lx\n", hr);
+        hr = IBackgroundCopyJob4_SetNotifyCmdLine(child_job, L"C:\\windows\\system32\\cmd.exe", NULL);
+        ok(hr == S_OK, "SetNotifyCmdLine: %#lx\n", hr);
+        hr = IBackgroundCopyJob4_TakeOwnership(child_job);
+        ok(hr == S_OK, "TakeOwnership: %#lx\n", hr);
+        check_owner(child_job, integrity, elevated);
+        /* TakeOwnership drops the notify command line. */
+        {
+            LPWSTR program, params;
+            hr = IBackgroundCopyJob4_GetNotifyCmdLine(child_job, &program, &params);
+            ok(hr == S_OK && !*program, "command line kept: %s\n", wine_dbgstr_w(program));
+            CoTaskMemFree(program);
+            CoTaskMemFree(params);
+        }
+        IBackgroundCopyJob4_Cancel(child_job);
+        IBackgroundCopyJob4_Release(child_job);
+    }
+    IBackgroundCopyJob4_Cancel(job);
+    IBackgroundCopyJob4_Release(job);
+}
+
+START_TEST(owner)
+{
+    char **argv;
+    int argc = winetest_get_mainargs(&argv);
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (!(manager = get_manager())) return;
+    if (argc > 3 && !strcmp(argv[2], "limited")) limited_child(argv[3]);
+    else test_owner();
+    IBackgroundCopyManager_Release(manager);
+    CoUninitialize();
+}

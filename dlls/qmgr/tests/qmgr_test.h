@@ -1,0 +1,142 @@
+/*
+ * Helpers shared by the qmgr conformance tests.
+ */
+
+#ifndef __QMGR_TEST_H
+#define __QMGR_TEST_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define COBJMACROS
+#include "windef.h"
+#include "winbase.h"
+#include "objbase.h"
+#include "bits.h"
+#include "bits1_5.h"
+#include "bits2_0.h"
+#include "bits2_5.h"
+#include "bits3_0.h"
+#include "wine/test.h"
+
+/* The proxy refuses a NULL [ref] pointer before the call reaches the
+ * service, on Windows as on Wine; our own checks are then seen only by an
+ * in-process caller (see get_inproc_manager). */
+#define RPC_NULL_REF HRESULT_FROM_WIN32(RPC_X_NULL_REF_POINTER)
+
+static inline void wfill(WCHAR *s, WCHAR c, size_t n)
+{
+    while (n--) *s++ = c;
+}
+
+static inline IBackgroundCopyManager *get_manager(void)
+{
+    IBackgroundCopyManager *manager = NULL;
+    HRESULT hr;
+
+    hr = CoCreateInstance(&CLSID_BackgroundCopyManager, NULL, CLSCTX_LOCAL_SERVER,
+                          &IID_IBackgroundCopyManager, (void **)&manager);
+    ok(hr == S_OK, "CoCreateInstance failed: %#lx\n", hr);
+    return manager;
+}
+
+/* Our DLL loaded straight into the test process: what the service's own
+ * argument checks answer, without a proxy in between. */
+static inline IBackgroundCopyManager *get_inproc_manager(void)
+{
+    HRESULT (WINAPI *pDllGetClassObject)(REFCLSID, REFIID, void **);
+    IBackgroundCopyManager *manager = NULL;
+    IClassFactory *factory;
+    WCHAR path[MAX_PATH];
+    HMODULE module;
+    HRESULT hr;
+
+    GetSystemDirectoryW(path, MAX_PATH);
+    wcscat(path, L"\\qmgr.dll");
+    module = LoadLibraryW(path);
+    ok(module != NULL, "cannot load %s: %lu\n", wine_dbgstr_w(path), GetLastError());
+    if (!module) return NULL;
+    pDllGetClassObject = (void *)GetProcAddress(module, "DllGetClassObject");
+    hr = pDllGetClassObject(&CLSID_BackgroundCopyManager, &IID_IClassFactory, (void **)&factory);
+    ok(hr == S_OK, "DllGetClassObject failed: %#lx\n", hr);
+    if (FAILED(hr)) return NULL;
+    hr = IClassFactory_CreateInstance(factory, NULL, &IID_IBackgroundCopyManager, (void **)&manager);
+    ok(hr == S_OK, "CreateInstance failed: %#lx\n", hr);
+    IClassFactory_Release(factory);
+    return manager;
+}
+
+static inline IBackgroundCopyJob4 *create_job4(IBackgroundCopyManager *manager, const WCHAR *name,
+                                               BG_JOB_TYPE type, GUID *id)
+{
+    IBackgroundCopyJob4 *job4 = NULL;
+    IBackgroundCopyJob *job;
+    GUID dummy;
+    HRESULT hr;
+
+    hr = IBackgroundCopyManager_CreateJob(manager, name, type, id ? id : &dummy, &job);
+    ok(hr == S_OK, "CreateJob failed: %#lx\n", hr);
+    if (FAILED(hr)) return NULL;
+    hr = IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob4, (void **)&job4);
+    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJob4) failed: %#lx\n", hr);
+    IBackgroundCopyJob_Release(job);
+    return job4;
+}
+
+static inline BG_JOB_STATE job_state(IBackgroundCopyJob4 *job)
+{
+    BG_JOB_STATE state = -1;
+    HRESULT hr = IBackgroundCopyJob4_GetState(job, &state);
+    ok(hr == S_OK, "GetState failed: %#lx\n", hr);
+    return state;
+}
+
+/* Waits up to timeout ms for the job to reach one of the states in mask
+ * (1 << state); returns the state it ended in. */
+static inline BG_JOB_STATE wait_for_state(IBackgroundCopyJob4 *job, DWORD mask, DWORD timeout)
+{
+    ULONGLONG end = GetTickCount64() + timeout;
+    BG_JOB_STATE state;
+
+    for (;;)
+    {
+        state = job_state(job);
+        if (((1u << state) & mask) || GetTickCount64() > end) return state;
+        Sleep(50);
+    }
+}
+
+/* A fresh folder under the prefix's temp directory, as a Windows path. */
+static inline void make_test_dir(WCHAR *dir, const WCHAR *name)
+{
+    WCHAR tmp[MAX_PATH];
+
+    GetTempPathW(MAX_PATH, tmp);
+    swprintf(dir, MAX_PATH, L"%sqmgr_%s_%lu", tmp, name, GetCurrentProcessId());
+    CreateDirectoryW(dir, NULL);
+}
+
+static inline BOOL file_exists(const WCHAR *path)
+{
+    return GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES;
+}
+
+/* Starts this test program again with the given test name and arguments. */
+static inline HANDLE run_child(const char *args, HANDLE token)
+{
+    STARTUPINFOA si = { sizeof(si) };
+    PROCESS_INFORMATION pi;
+    char cmdline[MAX_PATH * 2], **argv;
+    BOOL ret;
+
+    winetest_get_mainargs(&argv);
+    snprintf(cmdline, sizeof(cmdline), "\"%s\" %s", argv[0], args);
+    if (token) ret = CreateProcessAsUserA(token, NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+    else ret = CreateProcessA(NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+    ok(ret, "cannot start %s: %lu\n", cmdline, GetLastError());
+    if (!ret) return NULL;
+    CloseHandle(pi.hThread);
+    return pi.hProcess;
+}
+
+#endif /* __QMGR_TEST_H */
