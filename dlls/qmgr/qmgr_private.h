@@ -199,13 +199,34 @@ struct transfer
     struct job *job;
     struct file *file;
     LONG generation;
-    HRESULT error;                 /* set on failure */
+    /* copied under the job's lock when the file starts */
+    WCHAR *remote;
+    WCHAR *temp;
+    WCHAR *etag;                   /* validator of the bytes already in temp */
+    WCHAR *last_modified;
+    BG_FILE_RANGE *ranges;
+    DWORD range_count;
+    BG_JOB_PRIORITY priority;
+    BG_JOB_PROXY_USAGE proxy_usage;
+    WCHAR *proxy_list;
+    WCHAR *proxy_bypass;
+    struct credential creds[CRED_TARGETS][CRED_SCHEMES];
+    ULONG no_progress_timeout;
+    /* outcome */
+    HRESULT error;
     BG_ERROR_CONTEXT error_context;
+    const WCHAR *protocol;
     BOOL transient;
 };
 BOOL transfer_cancelled(const struct transfer *t);
+BOOL transfer_is_http(const struct transfer *t);
+HRESULT transfer_begin(struct transfer *t);
+void transfer_cleanup(struct transfer *t);
+HANDLE transfer_open_temp(struct transfer *t, BOOL restart, UINT64 *offset);
+void transfer_set_validator(struct transfer *t, const WCHAR *etag, const WCHAR *last_modified,
+                            const FILETIME *remote_time);
 void transfer_progress(struct transfer *t, UINT64 transferred, UINT64 total);
-void transfer_set_connecting(struct transfer *t);
+void transfer_file_done(struct transfer *t);
 void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOOL transient);
 void http_transfer_file(struct transfer *t, void **session);
 void http_session_close(void *session);

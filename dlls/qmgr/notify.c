@@ -1,0 +1,107 @@
+/*
+ * Background Intelligent Transfer Service: telling the owner
+ *
+ * When a job reaches TRANSFERRED or ERROR, its IBackgroundCopyCallback is
+ * called (JobTransferred, JobError) as its notify flags ask; when there is
+ * no callback, or it fails, the notify command line runs instead.  This
+ * happens on a thread of its own with no lock held: a client that takes
+ * its time in a callback delays nobody else.
+ */
+
+#include "qmgr_private.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
+
+struct notification
+{
+    struct job *job;
+    BG_JOB_STATE state;
+    ULONG flags;
+    IBackgroundCopyCallback *callback;
+    IBackgroundCopyError *error;
+    WCHAR *program;
+    WCHAR *parameters;
+};
+
+static void run_command_line(const struct notification *n)
+{
+    STARTUPINFOW si = { sizeof(si) };
+    PROCESS_INFORMATION pi;
+    WCHAR *cmdline = n->parameters ? strdupW(n->parameters) : NULL;
+
+    TRACE("running %s %s\n", debugstr_w(n->program), debugstr_w(n->parameters));
+    if (CreateProcessW(n->program, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+    {
+        CloseHandle(pi.hThread);
+        CloseHandle(pi.hProcess);
+    }
+    else WARN("cannot run %s: %lu\n", debugstr_w(n->program), GetLastError());
+    free(cmdline);
+}
+
+static DWORD WINAPI notify_main(void *arg)
+{
+    struct notification *n = arg;
+    IBackgroundCopyJob *job = (IBackgroundCopyJob *)&n->job->IBackgroundCopyJob4_iface;
+    HRESULT hr = E_FAIL;
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (n->state == BG_JOB_STATE_TRANSFERRED && (n->flags & BG_NOTIFY_JOB_TRANSFERRED))
+    {
+        if (n->callback) hr = IBackgroundCopyCallback_JobTransferred(n->callback, job);
+        if (FAILED(hr) && n->program) run_command_line(n);
+    }
+    else if (n->state == BG_JOB_STATE_ERROR && (n->flags & BG_NOTIFY_JOB_ERROR))
+    {
+        if (n->callback && n->error) hr = IBackgroundCopyCallback_JobError(n->callback, job, n->error);
+        if (FAILED(hr) && n->program) run_command_line(n);
+    }
+    TRACE("job %p state %u notified: %#lx\n", n->job, n->state, hr);
+
+    if (n->callback) IBackgroundCopyCallback_Release(n->callback);
+    if (n->error) IBackgroundCopyError_Release(n->error);
+    IBackgroundCopyJob4_Release(&n->job->IBackgroundCopyJob4_iface);
+    free(n->program);
+    free(n->parameters);
+    free(n);
+    CoUninitialize();
+    return 0;
+}
+
+void job_notify(struct job *job)
+{
+    struct notification *n;
+    HANDLE thread;
+
+    if (!(n = calloc(1, sizeof(*n)))) return;
+    EnterCriticalSection(&job->cs);
+    n->state = job->state;
+    n->flags = job->notify_flags;
+    if ((n->flags & BG_NOTIFY_DISABLE) ||
+        (n->state != BG_JOB_STATE_TRANSFERRED && n->state != BG_JOB_STATE_ERROR))
+    {
+        LeaveCriticalSection(&job->cs);
+        free(n);
+        return;
+    }
+    if ((n->callback = job->callback)) IBackgroundCopyCallback_AddRef(n->callback);
+    if (n->state == BG_JOB_STATE_ERROR && job->has_error) error_object_create(job, &n->error);
+    n->program = strdupW(job->notify_program);
+    n->parameters = strdupW(job->notify_parameters);
+    LeaveCriticalSection(&job->cs);
+
+    n->job = job;
+    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+    if (!(thread = CreateThread(NULL, 0, notify_main, n, 0, NULL)))
+    {
+        ERR("cannot start a notification thread: %lu\n", GetLastError());
+        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+        if (n->callback) IBackgroundCopyCallback_Release(n->callback);
+        if (n->error) IBackgroundCopyError_Release(n->error);
+        free(n->program);
+        free(n->parameters);
+        free(n);
+        return;
+    }
+    CloseHandle(thread);
+}

@@ -1,0 +1,191 @@
+/*
+ * Background Intelligent Transfer Service: what every transfer shares
+ *
+ * A transfer works on a snapshot of its job's settings taken under the
+ * job's lock, writes into a hidden temporary file BIT<hex>.tmp beside the
+ * destination, and reports progress, validators and its outcome back
+ * through these functions.  A report from a transfer whose job has since
+ * been suspended, cancelled or preempted (its generation changed) is
+ * dropped.
+ */
+
+#include "qmgr_private.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
+
+BOOL transfer_is_http(const struct transfer *t)
+{
+    return !wcsnicmp(t->remote, L"http://", 7) || !wcsnicmp(t->remote, L"https://", 8);
+}
+
+static HRESULT create_temp_file(struct file *file)
+{
+    WCHAR dir[MAX_PATH], name[MAX_PATH], *p;
+
+    wcscpy(dir, file->local);
+    if ((p = wcsrchr(dir, '\\')) || (p = wcsrchr(dir, '/'))) p[1] = 0;
+    /* Creates the file, so the name stays ours. */
+    if (!GetTempFileNameW(dir, L"BIT", 0, name)) return HRESULT_FROM_WIN32(GetLastError());
+    SetFileAttributesW(name, FILE_ATTRIBUTE_HIDDEN);
+    if (!(file->temp = strdupW(name))) return E_OUTOFMEMORY;
+    TRACE("temporary file %s\n", debugstr_w(name));
+    return S_OK;
+}
+
+static void copy_credentials(struct transfer *t, const struct job *job)
+{
+    int i, j;
+
+    for (i = 0; i < CRED_TARGETS; i++)
+        for (j = 0; j < CRED_SCHEMES; j++)
+        {
+            const struct credential *c = &job->creds[i][j];
+            t->creds[i][j].set = c->set;
+            t->creds[i][j].user = strdupW(c->user);
+            t->creds[i][j].password = strdupW(c->password);
+        }
+}
+
+HRESULT transfer_begin(struct transfer *t)
+{
+    struct job *job = t->job;
+    struct file *file = t->file;
+    HRESULT hr = S_OK;
+
+    EnterCriticalSection(&job->cs);
+    if (!file->temp) hr = create_temp_file(file);
+    if (SUCCEEDED(hr))
+    {
+        t->remote = strdupW(file->remote);
+        t->temp = strdupW(file->temp);
+        t->etag = strdupW(file->etag);
+        t->last_modified = strdupW(file->last_modified);
+        if (file->range_count && (t->ranges = malloc(file->range_count * sizeof(*t->ranges))))
+        {
+            memcpy(t->ranges, file->ranges, file->range_count * sizeof(*t->ranges));
+            t->range_count = file->range_count;
+        }
+        t->priority = job->priority;
+        t->proxy_usage = job->proxy_usage;
+        t->proxy_list = strdupW(job->proxy_list);
+        t->proxy_bypass = strdupW(job->proxy_bypass);
+        t->no_progress_timeout = job->no_progress_timeout;
+        copy_credentials(t, job);
+        if (!t->remote || !t->temp || (file->range_count && !t->ranges)) hr = E_OUTOFMEMORY;
+    }
+    LeaveCriticalSection(&job->cs);
+
+    if (FAILED(hr)) transfer_fail(t, hr, BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
+    return hr;
+}
+
+void transfer_cleanup(struct transfer *t)
+{
+    int i, j;
+
+    free(t->remote);
+    free(t->temp);
+    free(t->etag);
+    free(t->last_modified);
+    free(t->ranges);
+    free(t->proxy_list);
+    free(t->proxy_bypass);
+    for (i = 0; i < CRED_TARGETS; i++)
+        for (j = 0; j < CRED_SCHEMES; j++)
+        {
+            if (t->creds[i][j].password)
+                SecureZeroMemory(t->creds[i][j].password, wcslen(t->creds[i][j].password) * sizeof(WCHAR));
+            free(t->creds[i][j].user);
+            free(t->creds[i][j].password);
+        }
+    memset(t, 0, sizeof(*t));
+}
+
+/* Opens the temporary file for writing at its end, or emptied when the
+ * transfer restarts; *offset gets the bytes kept. */
+HANDLE transfer_open_temp(struct transfer *t, BOOL restart, UINT64 *offset)
+{
+    LARGE_INTEGER size = {{0}};
+    HANDLE handle;
+
+    handle = CreateFileW(t->temp, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
+                         FILE_ATTRIBUTE_HIDDEN | FILE_FLAG_SEQUENTIAL_SCAN, NULL);
+    if (handle == INVALID_HANDLE_VALUE)
+    {
+        transfer_fail(t, HRESULT_FROM_WIN32(GetLastError()), BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
+        return NULL;
+    }
+    if (!restart) GetFileSizeEx(handle, &size);
+    if (!SetFilePointerEx(handle, size, NULL, FILE_BEGIN) || (restart && !SetEndOfFile(handle)))
+    {
+        transfer_fail(t, HRESULT_FROM_WIN32(GetLastError()), BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
+        CloseHandle(handle);
+        return NULL;
+    }
+    *offset = size.QuadPart;
+    return handle;
+}
+
+static BOOL transfer_current(const struct transfer *t)
+{
+    return t->job->generation == t->generation;
+}
+
+void transfer_set_validator(struct transfer *t, const WCHAR *etag, const WCHAR *last_modified,
+                            const FILETIME *remote_time)
+{
+    struct file *file = t->file;
+
+    EnterCriticalSection(&t->job->cs);
+    if (transfer_current(t))
+    {
+        free(file->etag);
+        free(file->last_modified);
+        file->etag = strdupW(etag);
+        file->last_modified = strdupW(last_modified);
+        if (remote_time) file->remote_time = *remote_time;
+        else memset(&file->remote_time, 0, sizeof(file->remote_time));
+    }
+    LeaveCriticalSection(&t->job->cs);
+}
+
+void transfer_progress(struct transfer *t, UINT64 transferred, UINT64 total)
+{
+    struct job *job = t->job;
+    struct file *file = t->file;
+
+    EnterCriticalSection(&job->cs);
+    if (transfer_current(t))
+    {
+        if (transferred > file->progress.BytesTransferred) job->last_progress = GetTickCount64();
+        file->progress.BytesTransferred = transferred;
+        file->progress.BytesTotal = total;
+        if (job->state == BG_JOB_STATE_CONNECTING) job_set_state(job, BG_JOB_STATE_TRANSFERRING);
+        else job_touch(job);
+    }
+    LeaveCriticalSection(&job->cs);
+}
+
+void transfer_file_done(struct transfer *t)
+{
+    struct job *job = t->job;
+    struct file *file = t->file;
+
+    EnterCriticalSection(&job->cs);
+    if (transfer_current(t))
+    {
+        file->progress.BytesTotal = file->progress.BytesTransferred;
+        file->progress.Completed = TRUE;
+        job->last_progress = GetTickCount64();
+        job_touch(job);
+    }
+    LeaveCriticalSection(&job->cs);
+}
+
+void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOOL transient)
+{
+    TRACE("%s: %#lx context %u%s\n", debugstr_w(t->remote), hr, context, transient ? " (transient)" : "");
+    t->error = hr;
+    t->error_context = context;
+    t->transient = transient;
+}
