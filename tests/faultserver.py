@@ -79,6 +79,7 @@ event is "ok", "reset", "stall" or "aborted" (the client went away).
 
 import argparse
 import email.utils
+import fcntl
 import http.server
 import json
 import os
@@ -86,6 +87,7 @@ import signal
 import socket
 import struct
 import sys
+import termios
 import threading
 import time
 import urllib.parse
@@ -244,6 +246,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'qmgr-faultserver/1'
     sys_version = ''
+
+    def version_string(self):
+        return self.server_version
     timeout = 300   # idle keep-alive connections and blocked writes
 
     # -- plumbing -------------------------------------------------------
@@ -295,8 +300,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """Abort the connection with a TCP RST."""
         self.event = 'reset'
         self.close_connection = True
-        self.log_request_done()
         sock = self.connection
+        # With SO_LINGER 0 the kernel drops what it has not sent yet; wait
+        # (30 s at most) until the peer has acknowledged every byte so
+        # that a slow reader still gets all N bytes before the RST.
+        deadline = time.monotonic() + 30
+        try:
+            while fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ,
+                              struct.pack('i', 0)) != struct.pack('i', 0) \
+                    and time.monotonic() < deadline \
+                    and not STATE.stopping.is_set():
+                time.sleep(0.01)
+        except OSError:
+            pass
+        self.log_request_done()
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                             struct.pack('ii', 1, 0))

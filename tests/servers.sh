@@ -2,7 +2,7 @@
 # by tests/run-check, with $top set to the project root:
 #     . "$top/tests/servers.sh"; servers_start || fail; ...; servers_stop
 # POSIX sh; defines only servers_start, servers_stop and _qs_* helpers and
-# _qs_* variables.
+# _qs_* variables; works under set -e and set -u (tests/demo uses both).
 #
 # servers_start
 #   - stops servers left by an earlier run, then wipes and recreates the
@@ -14,8 +14,9 @@
 #         byte i = ((((i * 2654435761) & 0xffffffff) >> 13) ^ (v * 0x5b)) & 0xff
 #   - picks two free ports on 127.0.0.1 and starts
 #       nginx ($NGINX, default nginx) with tests/nginx.conf.in (locations /,
-#         /slow/ at 1 MiB/s, /auth/ with Basic bits:secret), as a daemon
-#         whose pid file, logs and temp dirs are in the state dir;
+#         /slow/ at 1 MiB/s, /auth/ with Basic bits:secret), in the
+#         background ("daemon off", so this shell reaps it) with its pid
+#         file, logs and temp dirs in the state dir;
 #       tests/faultserver.py ($QMGR_PYTHON, default /usr/bin/python3) in the
 #         background; its stderr goes to STATE/fault.stderr;
 #   - waits (10 s at most) until both accept connections and exports
@@ -55,25 +56,26 @@ _qs_kill() {
     # _qs_kill PIDFILE NAME: TERM, wait up to 5 s, then KILL
     [ -f "$1" ] || return 0
     _qs_pid=$(cat "$1" 2>/dev/null)
-    rm -f "$1"
     case $_qs_pid in
-    ''|*[!0-9]*) return 0 ;;
+    ''|*[!0-9]*) rm -f "$1"; return 0 ;;
     esac
     if _qs_alive "$_qs_pid" && _qs_is "$_qs_pid" "$2"; then
-        _qs_children=$(ps -o pid= --ppid "$_qs_pid" 2>/dev/null)
-        kill -TERM "$_qs_pid" 2>/dev/null
+        _qs_children=$(ps -o pid= --ppid "$_qs_pid" 2>/dev/null) || :
+        kill -TERM "$_qs_pid" 2>/dev/null || :
         _qs_n=0
         while _qs_alive "$_qs_pid" && [ $_qs_n -lt 50 ]; do
             sleep 0.1
             _qs_n=$((_qs_n + 1))
         done
         if _qs_alive "$_qs_pid"; then
-            kill -KILL "$_qs_pid" $_qs_children 2>/dev/null
+            # shellcheck disable=SC2086 # a list of pids
+            kill -KILL "$_qs_pid" $_qs_children 2>/dev/null || :
             sleep 0.1
         fi
     fi
     # reap it when it was started by this shell
-    wait "$_qs_pid" 2>/dev/null
+    wait "$_qs_pid" 2>/dev/null || :
+    rm -f "$1"
     return 0
 }
 
@@ -156,9 +158,11 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
         sed -e "${_qs_user}s|@PORT@|$_qs_hport|g;s|@ROOT@|$_qs_sedroot|g;s|@STATE@|$_qs_sedstate|g" \
             "$top/tests/nginx.conf.in" >"$_qs_state/nginx.conf" ||
             { _qs_fail "cannot write $_qs_state/nginx.conf"; return 1; }
-        _qs_nginx_ok=1
+        # "daemon off": a child of this shell, so that it is reaped here.
+        # nginx writes the same pid to nginx.pid itself.
         "$_qs_nginx" -p "$_qs_state/" -c "$_qs_state/nginx.conf" \
-            </dev/null >>"$_qs_state/nginx.stderr" 2>&1 || _qs_nginx_ok=0
+            </dev/null >>"$_qs_state/nginx.stderr" 2>&1 &
+        echo $! >"$_qs_state/nginx.pid"
 
         # fault server
         "$_qs_py" "$top/tests/faultserver.py" --port "$_qs_fport" \
@@ -168,11 +172,11 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 
         # Both must accept connections within 10 s.
         _qs_ready=0
-        if [ $_qs_nginx_ok = 1 ] && "$_qs_py" - "$_qs_hport" "$_qs_fport" \
-                "$_qs_state/nginx.pid" "$(cat "$_qs_state/fault.pid")" <<'EOF'
-import os, socket, sys, time
+        if "$_qs_py" - "$_qs_hport" "$_qs_fport" \
+                "$(cat "$_qs_state/nginx.pid")" "$(cat "$_qs_state/fault.pid")" <<'EOF'
+import socket, sys, time
 
-hport, fport, nginx_pidfile, fault_pid = sys.argv[1:5]
+hport, fport, nginx_pid, fault_pid = sys.argv[1:5]
 
 def alive(pid):
     try:
@@ -190,9 +194,9 @@ def answers(port):
 
 deadline = time.monotonic() + 10
 while time.monotonic() < deadline:
-    if not alive(fault_pid):
+    if not alive(fault_pid) or not alive(nginx_pid):
         sys.exit(1)
-    if os.path.exists(nginx_pidfile) and answers(hport) and answers(fport):
+    if answers(hport) and answers(fport):
         sys.exit(0)
     time.sleep(0.05)
 sys.exit(1)

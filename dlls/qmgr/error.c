@@ -7,10 +7,23 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
-static DWORD format_message(DWORD flags, HMODULE module, DWORD id, DWORD langid, WCHAR **text)
+/* Tries the language asked for, then its neutral form, then (for English,
+ * which every message table has) the table's default.  The error of the
+ * first attempt is the one worth reporting. */
+static BOOL format_message(DWORD flags, HMODULE module, DWORD id, DWORD langid, WCHAR **text, DWORD *err)
 {
-    return FormatMessageW(flags | FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_IGNORE_INSERTS,
-                          module, id, langid, (WCHAR *)text, 0, NULL);
+    DWORD langs[3] = { langid, MAKELANGID(PRIMARYLANGID(langid), SUBLANG_NEUTRAL), 0 };
+    unsigned int i, count = PRIMARYLANGID(langid) == LANG_ENGLISH || !langid ? 3 : 2;
+
+    for (i = 0; i < count; i++)
+    {
+        if (i && langs[i] == langs[i - 1]) continue;
+        if (FormatMessageW(flags | FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_IGNORE_INSERTS,
+                           module, id, langs[i], (WCHAR *)text, 0, NULL))
+            return TRUE;
+        if (!i && !*err) *err = GetLastError();
+    }
+    return FALSE;
 }
 
 /* Looks the code up in our own message table (BITS codes), then in
@@ -22,24 +35,24 @@ HRESULT error_description(HRESULT code, DWORD langid, WCHAR **ret)
     HMODULE wininet;
     HRESULT hr;
 
-    if (format_message(FORMAT_MESSAGE_FROM_HMODULE, qmgr_instance, id, langid, &text)) goto done;
-    err = GetLastError();
+    if (format_message(FORMAT_MESSAGE_FROM_HMODULE, qmgr_instance, id, langid, &text, &err)) goto done;
+    /* Not one of ours: a code we know in no language is simply unknown. */
+    if (err != ERROR_RESOURCE_LANG_NOT_FOUND) err = 0;
 
     if (HRESULT_FACILITY(code) == FACILITY_WIN32 || HRESULT_FACILITY(code) == FACILITY_INTERNET)
         id = HRESULT_CODE(code);
     if (id >= INTERNET_ERROR_BASE && id <= INTERNET_ERROR_LAST && (wininet = GetModuleHandleW(L"wininet.dll")))
     {
-        if (format_message(FORMAT_MESSAGE_FROM_HMODULE, wininet, id, langid, &text)) goto done;
+        if (format_message(FORMAT_MESSAGE_FROM_HMODULE, wininet, id, langid, &text, &err)) goto done;
     }
-    if (format_message(FORMAT_MESSAGE_FROM_SYSTEM, NULL, id, langid, &text)) goto done;
-    /* A language we have no text in is worth reporting as such. */
-    if (err != ERROR_RESOURCE_LANG_NOT_FOUND) err = GetLastError();
+    if (format_message(FORMAT_MESSAGE_FROM_SYSTEM, NULL, id, langid, &text, &err)) goto done;
     WARN("no text for %#lx in language %#lx: %lu\n", code, langid, err);
     return HRESULT_FROM_WIN32(err ? err : ERROR_MR_MID_NOT_FOUND);
 
 done:
     hr = co_strdup(text, ret);
     LocalFree(text);
+    TRACE("%#lx -> %#lx %s\n", code, hr, debugstr_w(*ret));
     return hr;
 }
 

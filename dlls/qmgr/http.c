@@ -11,6 +11,7 @@
  */
 
 #include "qmgr_private.h"
+#include "winsock2.h"
 #include "wininet.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
@@ -39,11 +40,31 @@ void http_session_close(void *arg)
     free(session);
 }
 
+static DWORD receive_timeout(const struct transfer *t)
+{
+    return min(max(t->no_progress_timeout, 1), MAX_RECEIVE_TIMEOUT) * 1000;
+}
+
+/* Wine's wininet lets some socket errors through; report what Windows' does. */
+static DWORD internet_error(DWORD err)
+{
+    switch (err)
+    {
+    case WSAECONNRESET: return ERROR_INTERNET_CONNECTION_RESET;
+    case WSAECONNABORTED: return ERROR_INTERNET_CONNECTION_ABORTED;
+    case WSAETIMEDOUT: return ERROR_INTERNET_TIMEOUT;
+    case WSAECONNREFUSED: return ERROR_INTERNET_CANNOT_CONNECT;
+    case WSAEHOSTUNREACH:
+    case WSAENETUNREACH: return ERROR_INTERNET_CANNOT_CONNECT;
+    default: return err;
+    }
+}
+
 static void fail_win32(struct transfer *t, DWORD err)
 {
     /* Everything on the way to the server can pass: DNS, refused
      * connections, resets, timeouts. */
-    transfer_fail(t, HRESULT_FROM_WIN32(err), BG_ERROR_CONTEXT_GENERAL_TRANSPORT, TRUE);
+    transfer_fail(t, HRESULT_FROM_WIN32(internet_error(err)), BG_ERROR_CONTEXT_GENERAL_TRANSPORT, TRUE);
 }
 
 static HINTERNET open_internet(const struct transfer *t)
@@ -72,8 +93,6 @@ static HINTERNET open_internet(const struct transfer *t)
 static BOOL session_prepare(struct transfer *t, struct http_session **ret, const URL_COMPONENTSW *url)
 {
     struct http_session *session = *ret;
-    DWORD timeout;
-
     if (session && session->connect && session->port == url->nPort && session->scheme == url->nScheme &&
         url->dwHostNameLength < ARRAY_SIZE(session->host) &&
         !wcsnicmp(session->host, url->lpszHostName, url->dwHostNameLength) && !session->host[url->dwHostNameLength])
@@ -96,11 +115,6 @@ static BOOL session_prepare(struct transfer *t, struct http_session **ret, const
             transfer_fail(t, HRESULT_FROM_WIN32(GetLastError()), BG_ERROR_CONTEXT_GENERAL_TRANSPORT, FALSE);
             return FALSE;
         }
-        /* A stalled server must not hold a job for longer than its
-         * no-progress timeout allows. */
-        timeout = min(max(t->no_progress_timeout, 1), MAX_RECEIVE_TIMEOUT) * 1000;
-        InternetSetOptionW(session->internet, INTERNET_OPTION_RECEIVE_TIMEOUT, &timeout, sizeof(timeout));
-        InternetSetOptionW(session->internet, INTERNET_OPTION_CONNECT_TIMEOUT, &timeout, sizeof(timeout));
     }
     if (session->connect) InternetCloseHandle(session->connect);
     if (url->dwHostNameLength >= ARRAY_SIZE(session->host))
@@ -227,6 +241,7 @@ static HINTERNET send_request(struct transfer *t, struct http_session *session, 
     WCHAR headers[256], *p = headers;
     const WCHAR *validator = NULL;
     HINTERNET request;
+    DWORD timeout;
     WCHAR *path;
 
     if (url->nScheme == INTERNET_SCHEME_HTTPS) flags |= INTERNET_FLAG_SECURE;
@@ -248,6 +263,11 @@ static HINTERNET send_request(struct transfer *t, struct http_session *session, 
         return NULL;
     }
     set_credentials(request, t);
+    /* A stalled server must not hold a job for longer than its no-progress
+     * timeout allows.  (Wine 8 honours these on request handles only.) */
+    timeout = receive_timeout(t);
+    InternetSetOptionW(request, INTERNET_OPTION_RECEIVE_TIMEOUT, &timeout, sizeof(timeout));
+    InternetSetOptionW(request, INTERNET_OPTION_CONNECT_TIMEOUT, &timeout, sizeof(timeout));
 
     *p = 0;
     if (range->first || range->length != BG_LENGTH_TO_EOF)
@@ -275,6 +295,7 @@ static HINTERNET send_request(struct transfer *t, struct http_session *session, 
     if (!HttpSendRequestW(request, NULL, 0, NULL, 0))
     {
         fail_win32(t, GetLastError());
+        TRACE("send failed: %lu\n", GetLastError());
         InternetCloseHandle(request);
         return NULL;
     }
@@ -286,17 +307,27 @@ static HINTERNET send_request(struct transfer *t, struct http_session *session, 
 static BOOL receive_body(struct transfer *t, struct http_session *session, HINTERNET request, HANDLE file,
                          UINT64 *done, UINT64 expected, UINT64 total)
 {
+    ULONGLONG last_data = GetTickCount64();
     UINT64 received = 0;
-    DWORD read, written;
+    DWORD read, written, available;
 
     for (;;)
     {
         if (transfer_cancelled(t)) return FALSE;
-        if (!InternetReadFile(request, session->buffer, READ_BUFFER_SIZE, &read))
+        /* Ask only for what has arrived (at least one byte, waiting for it):
+         * a read of a full buffer that a reset interrupts loses its bytes. */
+        if (!InternetQueryDataAvailable(request, &available, 0, 0)) available = 1;
+        available = min(max(available, 1), READ_BUFFER_SIZE);
+        if (!InternetReadFile(request, session->buffer, available, &read))
         {
-            fail_win32(t, GetLastError());
+            DWORD err = GetLastError();
+            /* Silence for the whole receive timeout is a timeout, whatever
+             * error the socket layer chose to report. */
+            if (GetTickCount64() - last_data >= receive_timeout(t)) err = ERROR_INTERNET_TIMEOUT;
+            fail_win32(t, err);
             return FALSE;
         }
+        last_data = GetTickCount64();
         if (!read) break;
         if (!WriteFile(file, session->buffer, read, &written, NULL) || written != read)
         {

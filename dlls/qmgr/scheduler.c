@@ -137,6 +137,7 @@ static DWORD schedule(void)
                 {
                     job_set_state(job, BG_JOB_STATE_CONNECTING);
                     start_worker(job);
+                    job_check_timeouts(job, now, &next);
                     foreground++;
                 }
             }
@@ -170,6 +171,8 @@ static DWORD schedule(void)
             {
                 job_set_state(best, BG_JOB_STATE_CONNECTING);
                 start_worker(best);
+                job_check_timeouts(best, now, &next);
+                next = min(next, now + TIME_SLICE_MS);
             }
             LeaveCriticalSection(&best->cs);
         }
@@ -248,14 +251,21 @@ static DWORD WINAPI worker_main(void *arg)
     struct transfer t;
     void *session = NULL;
     struct file *file;
+    LONG generation;
     BOOL failed = FALSE;
+
+    /* The turn this worker was given: Suspend, Cancel, Complete, a timeout
+     * or preemption all end it. */
+    EnterCriticalSection(&job->cs);
+    generation = job->generation;
+    LeaveCriticalSection(&job->cs);
 
     for (;;)
     {
         memset(&t, 0, sizeof(t));
         t.job = job;
+        t.generation = generation;
         EnterCriticalSection(&job->cs);
-        t.generation = job->generation;
         /* Files go one after the other, in the order they were added. */
         LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
             if (!file->progress.Completed) { t.file = file; break; }
@@ -281,7 +291,7 @@ static DWORD WINAPI worker_main(void *arg)
         transfer_cleanup(&t);
     }
     http_session_close(session);
-    worker_finish(job, t.generation, failed ? &t : NULL);
+    worker_finish(job, generation, failed ? &t : NULL);
     transfer_cleanup(&t);
 
     IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);

@@ -109,11 +109,23 @@ static inline BG_JOB_STATE wait_for_state(IBackgroundCopyJob4 *job, DWORD mask, 
 /* A fresh folder under the prefix's temp directory, as a Windows path. */
 static inline void make_test_dir(WCHAR *dir, const WCHAR *name)
 {
-    WCHAR tmp[MAX_PATH];
+    WCHAR tmp[MAX_PATH], path[MAX_PATH];
+    WIN32_FIND_DATAW data;
+    HANDLE find;
 
     GetTempPathW(MAX_PATH, tmp);
-    swprintf(dir, MAX_PATH, L"%sqmgr_%s_%lu", tmp, name, GetCurrentProcessId());
+    swprintf(dir, MAX_PATH, L"%sqmgr_%s", tmp, name);
     CreateDirectoryW(dir, NULL);
+    /* Start empty: an earlier run may have been killed. */
+    swprintf(path, MAX_PATH, L"%s\\*", dir);
+    if ((find = FindFirstFileW(path, &data)) == INVALID_HANDLE_VALUE) return;
+    do
+    {
+        swprintf(path, MAX_PATH, L"%s\\%s", dir, data.cFileName);
+        SetFileAttributesW(path, FILE_ATTRIBUTE_NORMAL);
+        DeleteFileW(path);
+    } while (FindNextFileW(find, &data));
+    FindClose(find);
 }
 
 static inline BOOL file_exists(const WCHAR *path)

@@ -13,6 +13,7 @@ extern void func_job(void);
 extern void func_owner(void);
 extern void func_qmgr(void);
 extern void func_service(void);
+extern void func_transfer(void);
 
 const struct test winetest_testlist[] =
 {
@@ -23,5 +24,6 @@ const struct test winetest_testlist[] =
     { "owner", func_owner },
     { "qmgr", func_qmgr },
     { "service", func_service },
+    { "transfer", func_transfer },
     { 0, 0 }
 };

@@ -1,0 +1,6 @@
+# Wine's widl reads "[out, ref] LPWSTR *p" as a reference pointer to a
+# reference pointer, so the proxy refuses the string the stub sends back
+# (RPC_X_NULL_REF_POINTER).  Only the outer pointer is [ref], as MIDL
+# reads it; the string itself is an ordinary unique pointer.
+s/\[out, *ref\] *LPWSTR/[out] LPWSTR/
+s/\[out, *size_is(, *20), *ref\] *BYTE/[out, size_is(, 20)] BYTE/
