@@ -565,6 +565,83 @@ static void test_priorities(void)
     IBackgroundCopyJob4_Release(fg);
 }
 
+/* Jobs of one priority take turns; a higher priority takes over at once. */
+static void test_time_slices(void)
+{
+    WCHAR url[256], local_a[MAX_PATH], local_b[MAX_PATH], local_c[MAX_PATH];
+    IBackgroundCopyJob4 *a, *b, *c;
+    BG_JOB_STATE state;
+
+    nginx_url(url, "slow/64m.bin");
+    local_path(local_a, L"slice_a.bin");
+    local_path(local_b, L"slice_b.bin");
+    local_path(local_c, L"slice_c.bin");
+    if (!(a = start_job(L"huge normal", url, local_a, BG_JOB_PRIORITY_NORMAL))) return;
+    resume(a);
+    state = wait_for_state(a, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    ok(state == BG_JOB_STATE_TRANSFERRING, "first job state %d\n", state);
+
+    /* Same priority: waits for the end of the running job's time slice,
+     * then runs while the huge one waits its turn. */
+    nginx_url(url, "small.bin");
+    if (!(b = start_job(L"small normal", url, local_b, BG_JOB_PRIORITY_NORMAL))) return;
+    resume(b);
+    Sleep(500);
+    ok(job_state(b) == BG_JOB_STATE_QUEUED, "second job did not wait: %d\n", job_state(b));
+    state = wait_for_state(b, ALL_END_STATES, 30000);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "second job state %d\n", state);
+    state = job_state(a);
+    ok(state != BG_JOB_STATE_TRANSFERRED && state != BG_JOB_STATE_ERROR, "huge job state %d\n", state);
+
+    /* A higher priority does not wait for the slice to end. */
+    state = wait_for_state(a, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    ok(state == BG_JOB_STATE_TRANSFERRING, "huge job did not get its turn back: %d\n", state);
+    if (!(c = start_job(L"small high", url, local_c, BG_JOB_PRIORITY_HIGH))) return;
+    resume(c);
+    state = wait_for_state(c, ALL_END_STATES, 3000);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "high job state %d\n", state);
+
+    ok(IBackgroundCopyJob4_Complete(b) == S_OK, "Complete failed\n");
+    ok(IBackgroundCopyJob4_Complete(c) == S_OK, "Complete failed\n");
+    ok(check_content(local_b, 0, 4096, 0) && check_content(local_c, 0, 4096, 0), "wrong content\n");
+    IBackgroundCopyJob4_Cancel(a);
+    ok(wait_no_temp_files(), "temporary file left after Cancel\n");
+    IBackgroundCopyJob4_Release(a);
+    IBackgroundCopyJob4_Release(b);
+    IBackgroundCopyJob4_Release(c);
+}
+
+/* Over 2 GiB, with a reset past 2 GiB: 64-bit sizes and offsets throughout. */
+static void test_large_file(void)
+{
+    const UINT64 size = 2300000000ull, after = 2200000000ull;
+    WCHAR url[300], local[MAX_PATH];
+    struct request_log log;
+    BG_JOB_PROGRESS progress;
+    IBackgroundCopyJob4 *job;
+    BG_JOB_STATE state;
+    char key[32];
+
+    fault_url(url, key, "/reset/%k/%I64u?after=%I64u", size, after);
+    local_path(local, L"large.bin");
+    if (!(job = start_job(L"large", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    resume(job);
+    state = wait_for_state(job, (1u << BG_JOB_STATE_TRANSIENT_ERROR) | ALL_END_STATES, 300000);
+    ok(state == BG_JOB_STATE_TRANSIENT_ERROR, "state after the reset %d\n", state);
+    IBackgroundCopyJob4_GetProgress(job, &progress);
+    ok(progress.BytesTotal == size, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
+    ok(progress.BytesTransferred > (1ull << 31), "BytesTransferred %s\n", wine_dbgstr_longlong(progress.BytesTransferred));
+    resume(job);
+    state = wait_for_state(job, ALL_END_STATES, 300000);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
+    ok(IBackgroundCopyJob4_Complete(job) == S_OK, "Complete failed\n");
+    ok(check_content(local, 0, size, 0), "large file is wrong\n");
+    read_request_log(key, &log);
+    ok(log.count == 2 && _strtoui64(log.ranges[1] + 6, NULL, 10) > (1ull << 31), "resumed with '%s'\n", log.ranges[1]);
+    DeleteFileW(local);
+    IBackgroundCopyJob4_Release(job);
+}
+
 /* One file transferred, one failing: Complete keeps the first. */
 static void test_partial_complete(void)
 {
@@ -826,12 +903,14 @@ START_TEST(transfer)
     test_max_download_time();
     test_local_files();
     test_priorities();
+    test_time_slices();
     test_partial_complete();
     test_ranges();
     test_server_kinds();
     test_credentials();
     test_callbacks();
     test_add_after_transfer();
+    test_large_file();
 
     IBackgroundCopyManager_Release(manager);
     CoUninitialize();
