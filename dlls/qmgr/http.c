@@ -407,7 +407,22 @@ static void download_whole(struct transfer *t, struct http_session *session, con
     if (!check_status(t, status)) goto done;
 
     length = query_content_length(request);
-    if (status == 206 && offset && query_content_range(request, &first, &total) && first == offset)
+    if (status == 206 && !(offset && query_content_range(request, &first, &total) && first == offset))
+    {
+        /* A range we did not ask for: fetch the whole file instead. */
+        WARN("unexpected partial answer, fetching the whole file\n");
+        InternetCloseHandle(request);
+        range.first = 0;
+        if (!(request = send_request(t, session, url, &range, FALSE))) goto done;
+        if (!check_status(t, (status = query_status(request)))) goto done;
+        if (status != 200)
+        {
+            transfer_fail(t, BG_E_INSUFFICIENT_RANGE_SUPPORT, BG_ERROR_CONTEXT_REMOTE_FILE, FALSE);
+            goto done;
+        }
+        length = query_content_length(request);
+    }
+    if (status == 206)
     {
         TRACE("resuming at %s\n", wine_dbgstr_longlong(offset));
         if (total == BG_SIZE_UNKNOWN && length != BG_SIZE_UNKNOWN) total = offset + length;

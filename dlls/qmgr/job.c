@@ -67,6 +67,7 @@ static void credentials_clear(struct job *job)
 void job_touch(struct job *job)
 {
     GetSystemTimeAsFileTime(&job->times.ModificationTime);
+    job_modified(job);
 }
 
 void job_set_state(struct job *job, BG_JOB_STATE state)

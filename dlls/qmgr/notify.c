@@ -3,9 +3,11 @@
  *
  * When a job reaches TRANSFERRED or ERROR, its IBackgroundCopyCallback is
  * called (JobTransferred, JobError) as its notify flags ask; when there is
- * no callback, or it fails, the notify command line runs instead.  This
- * happens on a thread of its own with no lock held: a client that takes
- * its time in a callback delays nobody else.
+ * no callback, or it fails, the notify command line runs instead.  With
+ * BG_NOTIFY_JOB_MODIFICATION, changes of state and progress are reported
+ * through JobModification, a burst of changes as one call.  All of it
+ * happens on threads of its own with no lock held: a client that takes its
+ * time in a callback delays nobody else.
  */
 
 #include "qmgr_private.h"
@@ -104,4 +106,40 @@ void job_notify(struct job *job)
         return;
     }
     CloseHandle(thread);
+}
+
+static DWORD WINAPI modification_main(void *arg)
+{
+    struct job *job = arg;
+    IBackgroundCopyCallback *callback = NULL;
+    ULONG flags;
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    EnterCriticalSection(&job->cs);
+    job->modification_pending = FALSE;
+    flags = job->notify_flags;
+    if ((callback = job->callback)) IBackgroundCopyCallback_AddRef(callback);
+    LeaveCriticalSection(&job->cs);
+
+    if (callback && (flags & BG_NOTIFY_JOB_MODIFICATION) && !(flags & BG_NOTIFY_DISABLE))
+        IBackgroundCopyCallback_JobModification(callback, (IBackgroundCopyJob *)&job->IBackgroundCopyJob4_iface, 0);
+    if (callback) IBackgroundCopyCallback_Release(callback);
+    IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+    CoUninitialize();
+    return 0;
+}
+
+/* Called with the job's lock held whenever the job changes. */
+void job_modified(struct job *job)
+{
+    if (job->modification_pending || !job->callback || !(job->notify_flags & BG_NOTIFY_JOB_MODIFICATION) ||
+        (job->notify_flags & BG_NOTIFY_DISABLE))
+        return;
+    job->modification_pending = TRUE;
+    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+    if (!QueueUserWorkItem(modification_main, job, WT_EXECUTELONGFUNCTION))
+    {
+        job->modification_pending = FALSE;
+        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+    }
 }

@@ -145,6 +145,7 @@ struct job
     ULONGLONG queued_at;         /* tick of the last time it entered QUEUED */
     LONG generation;             /* bumped by Suspend/Cancel/Complete: running transfers stop */
     BOOL running;                /* a worker holds it */
+    BOOL modification_pending;   /* a JobModification call is on its way */
 };
 
 static inline struct job *impl_from_IBackgroundCopyJob4(IBackgroundCopyJob4 *iface)
@@ -171,6 +172,7 @@ void job_touch(struct job *job);
 void job_set_error(struct job *job, HRESULT code, BG_ERROR_CONTEXT context, struct file *file,
                    const WCHAR *protocol);
 void job_notify(struct job *job);
+void job_modified(struct job *job);
 void job_release_worker(struct job *job);
 HRESULT job_enter(struct job *job, BOOL modify);
 HRESULT job_enter_modify(struct job *job);

@@ -777,6 +777,7 @@ static void test_credentials(void)
 /* IBackgroundCopyCallback: JobTransferred and JobError reach the client. */
 static HANDLE transferred_event, error_event;
 static HRESULT error_code;
+static LONG modifications;
 
 static HRESULT WINAPI callback_QueryInterface(IBackgroundCopyCallback *iface, REFIID riid, void **obj)
 {
@@ -809,6 +810,7 @@ static HRESULT WINAPI callback_JobError(IBackgroundCopyCallback *iface, IBackgro
 
 static HRESULT WINAPI callback_JobModification(IBackgroundCopyCallback *iface, IBackgroundCopyJob *job, DWORD reserved)
 {
+    InterlockedIncrement(&modifications);
     return S_OK;
 }
 
@@ -832,8 +834,20 @@ static void test_callbacks(void)
     local_path(local, L"callback.bin");
     if (!(job = start_job(L"callback ok", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
     ok(IBackgroundCopyJob4_SetNotifyInterface(job, (IUnknown *)&callback) == S_OK, "SetNotifyInterface failed\n");
+    /* The default flags do not ask for modifications. */
     resume(job);
     ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
+    ok(!modifications, "%ld JobModification calls without BG_NOTIFY_JOB_MODIFICATION\n", modifications);
+    IBackgroundCopyJob4_Complete(job);
+    IBackgroundCopyJob4_Release(job);
+
+    if (!(job = start_job(L"callback modification", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    IBackgroundCopyJob4_SetNotifyInterface(job, (IUnknown *)&callback);
+    IBackgroundCopyJob4_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION);
+    resume(job);
+    ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
+    Sleep(200);
+    ok(modifications > 0, "JobModification not called\n");
     IBackgroundCopyJob4_Complete(job);
     DeleteFileW(local);
     IBackgroundCopyJob4_Release(job);
