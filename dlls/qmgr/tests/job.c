@@ -105,6 +105,35 @@ static void test_times(void)
     IBackgroundCopyJob4_Release(job);
 }
 
+/* NULL input strings reach the service through our proxy. */
+static void test_null_strings(void)
+{
+    IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
+    IBackgroundCopyFile2 *file2;
+    IEnumBackgroundCopyFiles *files;
+    IBackgroundCopyFile *file;
+    BG_FILE_RANGE range = { 0, 10 };
+    WCHAR path[MAX_PATH];
+
+    local_name(path, L"null");
+    ok(IBackgroundCopyJob4_AddFile(job, NULL, path) == E_INVALIDARG, "AddFile(NULL remote)\n");
+    ok(IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/x", NULL) == E_INVALIDARG, "AddFile(NULL local)\n");
+    ok(IBackgroundCopyJob4_SetDisplayName(job, NULL) == E_INVALIDARG, "SetDisplayName(NULL)\n");
+    ok(IBackgroundCopyJob4_SetDescription(job, NULL) == E_INVALIDARG, "SetDescription(NULL)\n");
+    ok(IBackgroundCopyJob4_ReplaceRemotePrefix(job, NULL, L"http://x") == E_INVALIDARG, "ReplaceRemotePrefix(NULL)\n");
+    ok(IBackgroundCopyJob4_AddFileWithRanges(job, NULL, path, 1, &range) == E_INVALIDARG, "AddFileWithRanges(NULL)\n");
+    ok(IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/x", path) == S_OK, "AddFile\n");
+    IBackgroundCopyJob4_EnumFiles(job, &files);
+    IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
+    IBackgroundCopyFile_QueryInterface(file, &IID_IBackgroundCopyFile2, (void **)&file2);
+    ok(IBackgroundCopyFile2_SetRemoteName(file2, NULL) == E_INVALIDARG, "SetRemoteName(NULL)\n");
+    IBackgroundCopyFile2_Release(file2);
+    IBackgroundCopyFile_Release(file);
+    IEnumBackgroundCopyFiles_Release(files);
+    IBackgroundCopyJob4_Cancel(job);
+    IBackgroundCopyJob4_Release(job);
+}
+
 static void test_strings(void)
 {
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
@@ -792,6 +821,7 @@ START_TEST(job)
     test_defaults();
     test_times();
     test_strings();
+    test_null_strings();
     test_values();
     test_proxy_settings();
     test_add_file();
