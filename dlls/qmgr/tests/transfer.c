@@ -17,7 +17,7 @@
 static IBackgroundCopyManager *manager;
 static WCHAR test_dir[MAX_PATH];
 static int http_port, fault_port;
-static char www[MAX_PATH], fault_log[MAX_PATH];
+static char www[MAX_PATH], fault_log[MAX_PATH], nginx_log[MAX_PATH];
 static unsigned int key_counter;
 
 /* The content every fault-server resource has: byte i of version v. */
@@ -642,6 +642,84 @@ static void test_large_file(void)
     IBackgroundCopyJob4_Release(job);
 }
 
+/* Suspend in the middle of a transfer, Resume: the file continues with a
+ * Range request instead of starting over. */
+static void test_suspend_resume(void)
+{
+    WCHAR url[256], local[MAX_PATH];
+    BG_JOB_PROGRESS progress;
+    IBackgroundCopyJob4 *job;
+    BG_JOB_STATE state;
+    char line[1024];
+    BOOL ranged = FALSE;
+    FILE *f;
+    char path[64];
+    int i;
+
+    /* A query of its own tells this test's requests apart in the log. */
+    snprintf(path, sizeof(path), "slow/64m.bin?suspend=%lu", GetTickCount());
+    nginx_url(url, path);
+    local_path(local, L"suspend.bin");
+    if (!(job = start_job(L"suspend", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    resume(job);
+    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    ok(state == BG_JOB_STATE_TRANSFERRING, "state %d\n", state);
+    Sleep(1500);
+    ok(IBackgroundCopyJob4_Suspend(job) == S_OK, "Suspend failed\n");
+    ok(job_state(job) == BG_JOB_STATE_SUSPENDED, "state %d\n", job_state(job));
+    IBackgroundCopyJob4_GetProgress(job, &progress);
+    ok(progress.BytesTransferred > 0, "nothing transferred before Suspend\n");
+    Sleep(500);
+    resume(job);
+    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    ok(state == BG_JOB_STATE_TRANSFERRING, "state after Resume %d\n", state);
+    Sleep(500);
+
+    ok(IBackgroundCopyJob4_Cancel(job) == S_OK, "Cancel failed\n");
+    ok(wait_no_temp_files(), "temporary file left after Cancel\n");
+
+    /* nginx logs a request when it ends: "GET /slow/64m.bin ..." with
+     * range="bytes=N-" for the resumed one. */
+    for (i = 0; i < 50 && !ranged; i++)
+    {
+        Sleep(100);
+        if (!(f = fopen(nginx_log, "r"))) continue;
+        while (fgets(line, sizeof(line), f))
+            if (strstr(line, path) && strstr(line, "range=\"bytes=") && !strstr(line, "bytes=0-"))
+                ranged = TRUE;
+        fclose(f);
+    }
+    ok(ranged, "no Range request after Resume in %s\n", nginx_log);
+    IBackgroundCopyJob4_Release(job);
+}
+
+/* A destination folder that does not exist is a local-file error. */
+static void test_local_error(void)
+{
+    WCHAR url[256], local[MAX_PATH];
+    IBackgroundCopyJob4 *job;
+    IBackgroundCopyError *error;
+    BG_ERROR_CONTEXT context;
+    BG_JOB_STATE state;
+    HRESULT code;
+
+    nginx_url(url, "small.bin");
+    local_path(local, L"no_such_folder\\file.bin");
+    if (!(job = start_job(L"local error", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    resume(job);
+    state = wait_for_state(job, ALL_END_STATES, 30000);
+    ok(state == BG_JOB_STATE_ERROR, "state %d\n", state);
+    if (IBackgroundCopyJob4_GetError(job, &error) == S_OK)
+    {
+        IBackgroundCopyError_GetError(error, &context, &code);
+        ok(context == BG_ERROR_CONTEXT_LOCAL_FILE, "context %d\n", context);
+        ok(code == HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND) || code == HRESULT_FROM_WIN32(ERROR_DIRECTORY),
+           "code %#lx\n", code);
+        IBackgroundCopyError_Release(error);
+    }
+    finish(job);
+}
+
 /* One file transferred, one failing: Complete keeps the first. */
 static void test_partial_complete(void)
 {
@@ -905,6 +983,7 @@ START_TEST(transfer)
     }
     snprintf(www, sizeof(www), "%s", getenv("QMGR_WWW") ? getenv("QMGR_WWW") : "");
     snprintf(fault_log, sizeof(fault_log), "Z:%s", getenv("QMGR_FAULT_LOG") ? getenv("QMGR_FAULT_LOG") : "");
+    snprintf(nginx_log, sizeof(nginx_log), "Z:%s", getenv("QMGR_NGINX_LOG") ? getenv("QMGR_NGINX_LOG") : "");
     make_test_dir(test_dir, L"transfer");
     if (!(manager = get_manager())) return;
 
@@ -918,6 +997,8 @@ START_TEST(transfer)
     test_local_files();
     test_priorities();
     test_time_slices();
+    test_suspend_resume();
+    test_local_error();
     test_partial_complete();
     test_ranges();
     test_server_kinds();
