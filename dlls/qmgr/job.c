@@ -68,6 +68,7 @@ void job_touch(struct job *job)
 {
     GetSystemTimeAsFileTime(&job->times.ModificationTime);
     job_modified(job);
+    store_job_changed(job);
 }
 
 void job_set_state(struct job *job, BG_JOB_STATE state)

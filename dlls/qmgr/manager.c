@@ -80,6 +80,7 @@ static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR n
         list_add_tail(&manager.jobs, &job->entry);
         job->listed = TRUE;
         manager.job_count++;
+        store_job_changed(job);
     }
     LeaveCriticalSection(&manager.cs);
     owner_free(&caller);

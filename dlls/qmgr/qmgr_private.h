@@ -146,6 +146,8 @@ struct job
     LONG generation;             /* bumped by Suspend/Cancel/Complete: running transfers stop */
     BOOL running;                /* a worker holds it */
     BOOL modification_pending;   /* a JobModification call is on its way */
+    struct list store_entry;     /* in the store's queue, under its lock */
+    BOOL store_queued;
 };
 
 static inline struct job *impl_from_IBackgroundCopyJob4(IBackgroundCopyJob4 *iface)
@@ -189,6 +191,11 @@ HRESULT file_check_remote_name(const WCHAR *remote, BG_JOB_TYPE type);
 HRESULT file_check_local_name(const WCHAR *local);
 
 HRESULT error_description(HRESULT code, DWORD langid, WCHAR **text);
+
+/* job store */
+HRESULT store_start(void);
+void store_stop(void);
+void store_job_changed(struct job *job);
 
 /* scheduler */
 HRESULT scheduler_start(void);

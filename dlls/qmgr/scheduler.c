@@ -71,7 +71,8 @@ static BOOL job_check_timeouts(struct job *job, ULONGLONG now, ULONGLONG *next)
     if ((job->state == BG_JOB_STATE_CONNECTING || job->state == BG_JOB_STATE_TRANSFERRING) && job->max_download_time)
     {
         limit = (ULONGLONG)job->max_download_time * 1000;
-        used = job->active_ms + (job->active_since ? now - job->active_since : 0);
+        /* A job started during this pass became active after "now". */
+        used = job->active_ms + (job->active_since && now > job->active_since ? now - job->active_since : 0);
         if (used >= limit)
         {
             TRACE("job %p: over its maximum download time\n", job);

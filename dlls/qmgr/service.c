@@ -94,6 +94,7 @@ void WINAPI ServiceMain(DWORD argc, LPWSTR *argv)
 
     stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (SUCCEEDED(hr)) hr = store_start();
     if (SUCCEEDED(hr)) hr = scheduler_start();
     for (i = 0; SUCCEEDED(hr) && i < manager_clsid_count; i++)
     {
@@ -115,6 +116,7 @@ void WINAPI ServiceMain(DWORD argc, LPWSTR *argv)
 
     for (i = 0; i < registered; i++) CoRevokeClassObject(cookies[i]);
     scheduler_stop();
+    store_stop();
     disconnect_all_jobs();
     CoUninitialize();
     CloseHandle(stop_event);

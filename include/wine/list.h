@@ -56,6 +56,11 @@ static inline void list_remove(struct list *elem)
     elem->next = elem->prev = elem;
 }
 
+static inline struct list *list_head(const struct list *list)
+{
+    return list->next == list ? NULL : list->next;
+}
+
 static inline unsigned int list_count(const struct list *list)
 {
     const struct list *p;
@@ -63,6 +68,8 @@ static inline unsigned int list_count(const struct list *list)
     for (p = list->next; p != list; p = p->next) n++;
     return n;
 }
+
+#define LIST_INIT(list) { &(list), &(list) }
 
 #define LIST_ENTRY(elem, type, field) ((type *)((char *)(elem) - offsetof(type, field)))
 

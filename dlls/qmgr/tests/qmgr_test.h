@@ -17,6 +17,7 @@
 #include "bits2_0.h"
 #include "bits2_5.h"
 #include "bits3_0.h"
+#include "winsvc.h"
 #include "wine/test.h"
 
 /* The proxy refuses a NULL [ref] pointer before the call reaches the
@@ -149,6 +150,37 @@ static inline HANDLE run_child(const char *args, HANDLE token)
     if (!ret) return NULL;
     CloseHandle(pi.hThread);
     return pi.hProcess;
+}
+
+static inline DWORD wait_service_state(SC_HANDLE service, DWORD wanted, DWORD timeout)
+{
+    ULONGLONG end = GetTickCount64() + timeout;
+    SERVICE_STATUS status = { 0 };
+
+    while (QueryServiceStatus(service, &status) && status.dwCurrentState != wanted && GetTickCount64() < end)
+        Sleep(100);
+    return status.dwCurrentState;
+}
+
+/* Stops the BITS service through the service manager and starts it again;
+ * every proxy to it is stale afterwards. */
+static inline BOOL restart_service(void)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT), service;
+    SERVICE_STATUS status;
+    BOOL ret = FALSE;
+
+    if (!scm) return FALSE;
+    if ((service = OpenServiceW(scm, L"BITS", SERVICE_START | SERVICE_STOP | SERVICE_QUERY_STATUS)))
+    {
+        ControlService(service, SERVICE_CONTROL_STOP, &status);
+        if (wait_service_state(service, SERVICE_STOPPED, 15000) == SERVICE_STOPPED && StartServiceW(service, 0, NULL))
+            ret = wait_service_state(service, SERVICE_RUNNING, 15000) == SERVICE_RUNNING;
+        CloseServiceHandle(service);
+    }
+    CloseServiceHandle(scm);
+    ok(ret, "BITS service did not restart\n");
+    return ret;
 }
 
 #endif /* __QMGR_TEST_H */

@@ -5,17 +5,6 @@
  */
 
 #include "qmgr_test.h"
-#include "winsvc.h"
-
-static DWORD wait_service_state(SC_HANDLE service, DWORD wanted, DWORD timeout)
-{
-    ULONGLONG end = GetTickCount64() + timeout;
-    SERVICE_STATUS status = { 0 };
-
-    while (QueryServiceStatus(service, &status) && status.dwCurrentState != wanted && GetTickCount64() < end)
-        Sleep(100);
-    return status.dwCurrentState;
-}
 
 static void test_stop_start(void)
 {
@@ -25,10 +14,11 @@ static void test_stop_start(void)
     SC_HANDLE scm, service;
     BG_JOB_STATE state;
     DWORD current;
+    GUID id;
     HRESULT hr;
 
     if (!manager) return;
-    job = create_job4(manager, L"before stop", BG_JOB_TYPE_DOWNLOAD, NULL);
+    job = create_job4(manager, L"before stop", BG_JOB_TYPE_DOWNLOAD, &id);
 
     scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
     ok(scm != NULL, "OpenSCManager: %lu\n", GetLastError());
@@ -58,6 +48,15 @@ static void test_stop_start(void)
     ok(current == SERVICE_RUNNING, "service did not start: %lu\n", current);
     if ((manager = get_manager()))
     {
+        IBackgroundCopyJob *before;
+        /* The job from before the stop is back (see test_persistence). */
+        hr = IBackgroundCopyManager_GetJob(manager, &id, &before);
+        ok(hr == S_OK, "GetJob after restart: %#lx\n", hr);
+        if (hr == S_OK)
+        {
+            IBackgroundCopyJob_Cancel(before);
+            IBackgroundCopyJob_Release(before);
+        }
         job = create_job4(manager, L"after restart", BG_JOB_TYPE_DOWNLOAD, NULL);
         ok(job != NULL, "no job after restart\n");
         if (job)
@@ -84,9 +83,195 @@ static void test_stop_start(void)
     CloseServiceHandle(scm);
 }
 
+static void store_dir(WCHAR *dir)
+{
+    ExpandEnvironmentStringsW(L"%ProgramData%\\Microsoft\\Network\\Downloader", dir, MAX_PATH);
+}
+
+static void check_string(HRESULT (WINAPI *get)(IBackgroundCopyJob4 *, LPWSTR *), IBackgroundCopyJob4 *job,
+                         const WCHAR *expected, const char *what)
+{
+    LPWSTR value = NULL;
+    HRESULT hr = get(job, &value);
+    ok(hr == S_OK && value && !wcscmp(value, expected), "%s: %#lx %s\n", what, hr, wine_dbgstr_w(value));
+    CoTaskMemFree(value);
+}
+
+/* Jobs outlive the service process: every property, file and range is
+ * there again after a stop and a start; final jobs are gone for good. */
+static void test_persistence(void)
+{
+    static const WCHAR name[] = L"persistent \"job\" %20 \x00e9\x4e2d";
+    BG_FILE_RANGE ranges[2] = { { 100, 10 }, { 200, BG_LENGTH_TO_EOF } }, *got_ranges;
+    IBackgroundCopyManager *manager = get_manager();
+    IBackgroundCopyJob4 *job, *gone;
+    IEnumBackgroundCopyFiles *files;
+    IBackgroundCopyFile2 *file2;
+    IBackgroundCopyFile *file;
+    BG_JOB_TIMES times, times2;
+    BG_JOB_PROXY_USAGE usage;
+    BG_JOB_PRIORITY priority;
+    IBackgroundCopyJob *j;
+    LPWSTR list, bypass, program, params;
+    ULONG value, count;
+    DWORD flags;
+    BOOL elevated;
+    GUID id, gone_id;
+    HRESULT hr;
+
+    if (!manager) return;
+    job = create_job4(manager, name, BG_JOB_TYPE_DOWNLOAD, &id);
+    IBackgroundCopyJob4_SetDescription(job, L"line one\nline two");
+    IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_HIGH);
+    IBackgroundCopyJob4_SetNotifyFlags(job, BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION);
+    IBackgroundCopyJob4_SetNotifyCmdLine(job, L"C:\\windows\\system32\\cmd.exe", L"cmd /c echo done");
+    IBackgroundCopyJob4_SetMinimumRetryDelay(job, 77);
+    IBackgroundCopyJob4_SetNoProgressTimeout(job, 7777);
+    IBackgroundCopyJob4_SetMaximumDownloadTime(job, 777);
+    IBackgroundCopyJob4_SetPeerCachingFlags(job, BG_JOB_DISABLE_BRANCH_CACHE);
+    IBackgroundCopyJob4_SetFileACLFlags(job, BG_COPY_FILE_DACL);
+    IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE, L"proxy:3128", L"<local>");
+    ok(IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/one", L"C:\\qmgr\\one") == S_OK, "AddFile\n");
+    ok(IBackgroundCopyJob4_AddFileWithRanges(job, L"http://127.0.0.1/two", L"C:\\qmgr\\two", 2, ranges) == S_OK,
+       "AddFileWithRanges\n");
+    IBackgroundCopyJob4_GetTimes(job, &times);
+    IBackgroundCopyJob4_GetOwnerElevationState(job, &elevated);
+    IBackgroundCopyJob4_Release(job);
+
+    gone = create_job4(manager, L"cancelled before the restart", BG_JOB_TYPE_DOWNLOAD, &gone_id);
+    IBackgroundCopyJob4_Cancel(gone);
+    IBackgroundCopyJob4_Release(gone);
+    IBackgroundCopyManager_Release(manager);
+
+    if (!restart_service() || !(manager = get_manager())) return;
+    hr = IBackgroundCopyManager_GetJob(manager, &gone_id, &j);
+    ok(hr == BG_E_NOT_FOUND, "cancelled job came back: %#lx\n", hr);
+    hr = IBackgroundCopyManager_GetJob(manager, &id, &j);
+    ok(hr == S_OK, "job lost over a restart: %#lx\n", hr);
+    if (hr != S_OK) return;
+    IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&job);
+    IBackgroundCopyJob_Release(j);
+
+    check_string(job->lpVtbl->GetDisplayName, job, name, "display name");
+    check_string(job->lpVtbl->GetDescription, job, L"line one\nline two", "description");
+    ok(job_state(job) == BG_JOB_STATE_SUSPENDED, "state %d\n", job_state(job));
+    IBackgroundCopyJob4_GetPriority(job, &priority);
+    ok(priority == BG_JOB_PRIORITY_HIGH, "priority %d\n", priority);
+    IBackgroundCopyJob4_GetNotifyFlags(job, &value);
+    ok(value == (BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION), "notify flags %#lx\n", value);
+    IBackgroundCopyJob4_GetNotifyCmdLine(job, &program, &params);
+    ok(!wcscmp(program, L"C:\\windows\\system32\\cmd.exe") && !wcscmp(params, L"cmd /c echo done"),
+       "command line %s %s\n", wine_dbgstr_w(program), wine_dbgstr_w(params));
+    CoTaskMemFree(program);
+    CoTaskMemFree(params);
+    IBackgroundCopyJob4_GetMinimumRetryDelay(job, &value);
+    ok(value == 77, "retry delay %lu\n", value);
+    IBackgroundCopyJob4_GetNoProgressTimeout(job, &value);
+    ok(value == 7777, "no-progress timeout %lu\n", value);
+    IBackgroundCopyJob4_GetMaximumDownloadTime(job, &value);
+    ok(value == 777, "maximum download time %lu\n", value);
+    IBackgroundCopyJob4_GetPeerCachingFlags(job, &flags);
+    ok(flags == BG_JOB_DISABLE_BRANCH_CACHE, "peer flags %#lx\n", flags);
+    IBackgroundCopyJob4_GetFileACLFlags(job, &flags);
+    ok(flags == BG_COPY_FILE_DACL, "ACL flags %#lx\n", flags);
+    IBackgroundCopyJob4_GetProxySettings(job, &usage, &list, &bypass);
+    ok(usage == BG_JOB_PROXY_USAGE_OVERRIDE && list && !wcscmp(list, L"proxy:3128") && bypass && !wcscmp(bypass, L"<local>"),
+       "proxy %d %s %s\n", usage, wine_dbgstr_w(list), wine_dbgstr_w(bypass));
+    CoTaskMemFree(list);
+    CoTaskMemFree(bypass);
+    {
+        BOOL got;
+        IBackgroundCopyJob4_GetOwnerElevationState(job, &got);
+        ok(got == elevated, "elevation %d\n", got);
+    }
+    IBackgroundCopyJob4_GetTimes(job, &times2);
+    ok(!CompareFileTime(&times.CreationTime, &times2.CreationTime), "creation time changed\n");
+
+    IBackgroundCopyJob4_EnumFiles(job, &files);
+    IEnumBackgroundCopyFiles_GetCount(files, &count);
+    ok(count == 2, "%lu files\n", count);
+    IEnumBackgroundCopyFiles_Skip(files, 1);
+    if (IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL) == S_OK)
+    {
+        LPWSTR local;
+        IBackgroundCopyFile_GetLocalName(file, &local);
+        ok(!wcscmp(local, L"C:\\qmgr\\two"), "local name %s\n", wine_dbgstr_w(local));
+        CoTaskMemFree(local);
+        IBackgroundCopyFile_QueryInterface(file, &IID_IBackgroundCopyFile2, (void **)&file2);
+        hr = IBackgroundCopyFile2_GetFileRanges(file2, &count, &got_ranges);
+        ok(hr == S_OK && count == 2 && got_ranges[0].InitialOffset == 100 && got_ranges[1].Length == BG_LENGTH_TO_EOF,
+           "ranges %#lx %lu\n", hr, count);
+        CoTaskMemFree(got_ranges);
+        IBackgroundCopyFile2_Release(file2);
+        IBackgroundCopyFile_Release(file);
+    }
+    IEnumBackgroundCopyFiles_Release(files);
+
+    IBackgroundCopyJob4_Cancel(job);
+    IBackgroundCopyJob4_Release(job);
+    IBackgroundCopyManager_Release(manager);
+}
+
+/* A store file that does not parse is set aside; the service and the other
+ * jobs carry on. */
+static void test_corrupt_store(void)
+{
+    static const char *garbage[] =
+    {
+        "not a job at all\n",
+        "qmgr-job 1\nid \"{01234567-89ab-cdef-0123-456789abcdef}\"\ntype 0\nstate 3\n",   /* cut short */
+        "qmgr-job 1\nid \"{11234567-89ab-cdef-0123-456789abcdef}\"\ntype 99\nstate 3\npriority 2\n"
+        "name \"x\"\nowner \"S-1-5-21-0-0-0-1000\" 8192 1 1\nend\n",
+    };
+    IBackgroundCopyManager *manager = get_manager();
+    IBackgroundCopyJob4 *job;
+    IBackgroundCopyJob *j;
+    WCHAR dir[MAX_PATH], path[MAX_PATH];
+    unsigned int i;
+    DWORD written;
+    HANDLE file;
+    GUID id;
+    HRESULT hr;
+
+    if (!manager) return;
+    job = create_job4(manager, L"survivor", BG_JOB_TYPE_DOWNLOAD, &id);
+    IBackgroundCopyJob4_Release(job);
+    IBackgroundCopyManager_Release(manager);
+
+    store_dir(dir);
+    for (i = 0; i < ARRAY_SIZE(garbage); i++)
+    {
+        swprintf(path, MAX_PATH, L"%s\\{0000000%u-0000-0000-0000-000000000000}.job", dir, i);
+        file = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+        ok(file != INVALID_HANDLE_VALUE, "cannot write %s\n", wine_dbgstr_w(path));
+        WriteFile(file, garbage[i], strlen(garbage[i]), &written, NULL);
+        CloseHandle(file);
+    }
+
+    if (!restart_service() || !(manager = get_manager())) return;
+    hr = IBackgroundCopyManager_GetJob(manager, &id, &j);
+    ok(hr == S_OK, "good job lost: %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        IBackgroundCopyJob_Cancel(j);
+        IBackgroundCopyJob_Release(j);
+    }
+    for (i = 0; i < ARRAY_SIZE(garbage); i++)
+    {
+        swprintf(path, MAX_PATH, L"%s\\{0000000%u-0000-0000-0000-000000000000}.job", dir, i);
+        ok(!file_exists(path), "%s still in the store\n", wine_dbgstr_w(path));
+        wcscat(path, L".bad");
+        ok(file_exists(path), "%s not set aside\n", wine_dbgstr_w(path));
+        DeleteFileW(path);
+    }
+    IBackgroundCopyManager_Release(manager);
+}
+
 START_TEST(service)
 {
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     test_stop_start();
+    test_persistence();
+    test_corrupt_store();
     CoUninitialize();
 }
