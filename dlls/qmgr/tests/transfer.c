@@ -642,6 +642,65 @@ static void test_large_file(void)
     IBackgroundCopyJob4_Release(job);
 }
 
+/* nginx logs a request when it ends: did a request for path (which has a
+ * query of its own) ask for the bytes from somewhere past the start? */
+static BOOL nginx_saw_resume(const char *path)
+{
+    char line[1024];
+    BOOL ranged = FALSE;
+    FILE *f;
+    int i;
+
+    for (i = 0; i < 50 && !ranged; i++)
+    {
+        Sleep(100);
+        if (!(f = fopen(nginx_log, "r"))) continue;
+        while (fgets(line, sizeof(line), f))
+            if (strstr(line, path) && strstr(line, "range=\"bytes=") && !strstr(line, "bytes=0-")) ranged = TRUE;
+        fclose(f);
+    }
+    return ranged;
+}
+
+/* The service stops in the middle of a transfer: after it starts again the
+ * job is there and continues where it stopped. */
+static void test_resume_after_service_stop(void)
+{
+    WCHAR url[256], local[MAX_PATH];
+    IBackgroundCopyJob4 *job;
+    IBackgroundCopyJob *j;
+    BG_JOB_STATE state;
+    char path[64];
+    GUID id;
+    HRESULT hr;
+
+    snprintf(path, sizeof(path), "slow/64m.bin?restart=%lu", GetTickCount());
+    nginx_url(url, path);
+    local_path(local, L"restart.bin");
+    if (!(job = start_job(L"service stop", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    IBackgroundCopyJob4_GetId(job, &id);
+    resume(job);
+    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    ok(state == BG_JOB_STATE_TRANSFERRING, "state %d\n", state);
+    Sleep(1500);
+    IBackgroundCopyJob4_Release(job);
+    IBackgroundCopyManager_Release(manager);
+
+    if (!restart_service() || !(manager = get_manager())) return;
+    hr = IBackgroundCopyManager_GetJob(manager, &id, &j);
+    ok(hr == S_OK, "job lost over the restart: %#lx\n", hr);
+    if (hr != S_OK) return;
+    IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&job);
+    IBackgroundCopyJob_Release(j);
+    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    ok(state == BG_JOB_STATE_TRANSFERRING, "state after the restart %d\n", state);
+    Sleep(500);
+    ok(IBackgroundCopyJob4_Cancel(job) == S_OK, "Cancel failed\n");
+    ok(wait_no_temp_files(), "temporary file left after Cancel\n");
+    ok(nginx_saw_resume(path), "no Range request after the restart\n");
+    IBackgroundCopyJob4_Release(job);
+}
+
 /* Suspend in the middle of a transfer, Resume: the file continues with a
  * Range request instead of starting over. */
 static void test_suspend_resume(void)
@@ -650,11 +709,7 @@ static void test_suspend_resume(void)
     BG_JOB_PROGRESS progress;
     IBackgroundCopyJob4 *job;
     BG_JOB_STATE state;
-    char line[1024];
-    BOOL ranged = FALSE;
-    FILE *f;
     char path[64];
-    int i;
 
     /* A query of its own tells this test's requests apart in the log. */
     snprintf(path, sizeof(path), "slow/64m.bin?suspend=%lu", GetTickCount());
@@ -678,18 +733,7 @@ static void test_suspend_resume(void)
     ok(IBackgroundCopyJob4_Cancel(job) == S_OK, "Cancel failed\n");
     ok(wait_no_temp_files(), "temporary file left after Cancel\n");
 
-    /* nginx logs a request when it ends: "GET /slow/64m.bin ..." with
-     * range="bytes=N-" for the resumed one. */
-    for (i = 0; i < 50 && !ranged; i++)
-    {
-        Sleep(100);
-        if (!(f = fopen(nginx_log, "r"))) continue;
-        while (fgets(line, sizeof(line), f))
-            if (strstr(line, path) && strstr(line, "range=\"bytes=") && !strstr(line, "bytes=0-"))
-                ranged = TRUE;
-        fclose(f);
-    }
-    ok(ranged, "no Range request after Resume in %s\n", nginx_log);
+    ok(nginx_saw_resume(path), "no Range request after Resume in %s\n", nginx_log);
     IBackgroundCopyJob4_Release(job);
 }
 
@@ -1006,6 +1050,7 @@ START_TEST(transfer)
     test_callbacks();
     test_add_after_transfer();
     test_large_file();
+    test_resume_after_service_stop();
 
     IBackgroundCopyManager_Release(manager);
     CoUninitialize();
