@@ -197,6 +197,9 @@ HRESULT store_start(void);
 void store_stop(void);
 void store_job_changed(struct job *job);
 
+/* the ordinary child that keeps the prefix up while jobs have work */
+void keeper_update(BOOL needed);
+
 /* scheduler */
 HRESULT scheduler_start(void);
 void scheduler_stop(void);

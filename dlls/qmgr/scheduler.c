@@ -113,6 +113,7 @@ static DWORD schedule(void)
     struct job *job, *best = NULL, *running_bg = NULL, **errored = NULL;
     ULONGLONG now = GetTickCount64(), next = now + INFINITE;
     ULONG foreground = 0, error_count = 0, i;
+    BOOL busy = FALSE;
 
     EnterCriticalSection(&manager.cs);
     if (manager.job_count) errored = malloc(manager.job_count * sizeof(*errored));
@@ -125,6 +126,8 @@ static DWORD schedule(void)
             IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
             errored[error_count++] = job;
         }
+        if (job->running || job->state == BG_JOB_STATE_QUEUED || job->state == BG_JOB_STATE_TRANSIENT_ERROR)
+            busy = TRUE;
         if (job->running)
         {
             if (!is_background(job)) foreground++;
@@ -179,6 +182,7 @@ static DWORD schedule(void)
         }
     }
     LeaveCriticalSection(&manager.cs);
+    keeper_update(busy || best);
 
     for (i = 0; i < error_count; i++)
     {
@@ -201,6 +205,7 @@ static DWORD WINAPI scheduler_main(void *arg)
         timeout = schedule();
         WaitForSingleObject(wake_event, timeout);
     }
+    keeper_update(FALSE);
     TRACE("stopped\n");
     return 0;
 }

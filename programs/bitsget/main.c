@@ -5,6 +5,8 @@
  *
  *   bitsget [-q] [-p foreground|high|normal|low] URL LOCAL [URL LOCAL ...]
  *   bitsget [-q] [-p ...] -f LIST          (LIST: lines of "URL LOCAL")
+ *   bitsget --detach URL LOCAL ...          (resumes the job, prints its id, exits)
+ *   bitsget --complete GUID                 (prints the job's state, waits, completes)
  *   bitsget --suspended N URL LOCAL         (N suspended jobs, left queued)
  *   bitsget --cancel NAME                   (cancels the caller's jobs named NAME)
  *
@@ -217,8 +219,9 @@ int __cdecl wmain(int argc, WCHAR **argv)
     BG_JOB_PRIORITY priority = BG_JOB_PRIORITY_NORMAL;
     IBackgroundCopyManager *manager;
     IBackgroundCopyJob *job;
-    const WCHAR *list = NULL;
+    const WCHAR *list = NULL, *complete = NULL;
     int i = 1, suspended = 0, ret;
+    BOOL detach = FALSE;
     GUID id;
     HRESULT hr;
 
@@ -229,6 +232,8 @@ int __cdecl wmain(int argc, WCHAR **argv)
         else if (!wcscmp(argv[i], L"-f") && i + 1 < argc) list = argv[++i];
         else if (!wcscmp(argv[i], L"--suspended") && i + 1 < argc) suspended = _wtoi(argv[++i]);
         else if (!wcscmp(argv[i], L"--cancel") && i + 1 < argc) list = argv[++i], suspended = -1;
+        else if (!wcscmp(argv[i], L"--detach")) detach = TRUE;
+        else if (!wcscmp(argv[i], L"--complete") && i + 1 < argc) complete = argv[++i];
         else break;
     }
 
@@ -241,6 +246,22 @@ int __cdecl wmain(int argc, WCHAR **argv)
         return 1;
     }
     if (suspended < 0) return cancel_jobs(manager, list);
+    if (complete)
+    {
+        BG_JOB_STATE state;
+        GUID id;
+
+        done_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+        if (FAILED(hr = CLSIDFromString(complete, &id)) ||
+            FAILED(hr = IBackgroundCopyManager_GetJob(manager, &id, &job)))
+        {
+            fwprintf(stderr, L"no job %ls: 0x%08lx\n", complete, hr);
+            return 1;
+        }
+        IBackgroundCopyJob_GetState(job, &state);
+        wprintf(L"found in state %ls\n", state_name(state));
+        return wait_and_complete(job);
+    }
     if (!list && (argc - i < 2 || (argc - i) % 2))
     {
         fwprintf(stderr, L"usage: bitsget [-q] [-p priority] URL LOCAL [URL LOCAL ...] | -f LIST\n");
@@ -261,20 +282,21 @@ int __cdecl wmain(int argc, WCHAR **argv)
 
     done_event = CreateEventW(NULL, FALSE, FALSE, NULL);
     IBackgroundCopyJob_SetPriority(job, priority);
-    IBackgroundCopyJob_SetNotifyInterface(job, (IUnknown *)&callback);
+    if (!detach) IBackgroundCopyJob_SetNotifyInterface(job, (IUnknown *)&callback);
     if (FAILED(hr = IBackgroundCopyJob_Resume(job)))
     {
         fwprintf(stderr, L"Resume failed: 0x%08lx\n", hr);
         IBackgroundCopyJob_Cancel(job);
         return 1;
     }
-    if (!quiet)
+    if (!quiet || detach)
     {
         WCHAR guid[40];
         IBackgroundCopyJob_GetId(job, &id);
         StringFromGUID2(&id, guid, ARRAY_SIZE(guid));
-        wprintf(L"job %ls\n", guid);
+        wprintf(detach ? L"%ls\n" : L"job %ls\n", guid);
     }
+    if (detach) return 0;
     ret = wait_and_complete(job);
     IBackgroundCopyJob_Release(job);
     IBackgroundCopyManager_Release(manager);

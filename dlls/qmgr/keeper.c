@@ -1,0 +1,65 @@
+/*
+ * Background Intelligent Transfer Service: keeping the prefix up
+ *
+ * A Wine prefix lives only while some ordinary process runs in it: about
+ * two seconds after the last one exits, services are shut down.  Every
+ * service is a "system" process, so our transfers alone would not keep it
+ * up, and a download would stop when the program that started it exits.
+ * While any job has work to do, the service therefore keeps one ordinary
+ * child running (rundll32 on our KeepPrefixAlive entry), which waits for
+ * the service to go away and is ended as soon as nothing is left to do.
+ */
+
+#include "qmgr_private.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
+
+static HANDLE keeper;
+
+/* Called by the scheduler after every pass; only it starts or ends the keeper. */
+void keeper_update(BOOL needed)
+{
+    WCHAR rundll32[MAX_PATH], cmdline[MAX_PATH + 64];
+    STARTUPINFOW si = { sizeof(si) };
+    PROCESS_INFORMATION pi;
+
+    if (keeper && WaitForSingleObject(keeper, 0) == WAIT_OBJECT_0)
+    {
+        CloseHandle(keeper);
+        keeper = NULL;
+    }
+    if (needed && !keeper)
+    {
+        GetSystemDirectoryW(rundll32, MAX_PATH);
+        wcscat(rundll32, L"\\rundll32.exe");
+        swprintf(cmdline, ARRAY_SIZE(cmdline), L"rundll32.exe qmgr.dll,KeepPrefixAlive %lu", GetCurrentProcessId());
+        if (CreateProcessW(rundll32, cmdline, NULL, NULL, FALSE, CREATE_NO_WINDOW | DETACHED_PROCESS,
+                           NULL, NULL, &si, &pi))
+        {
+            TRACE("keeper %04lx started\n", pi.dwProcessId);
+            CloseHandle(pi.hThread);
+            keeper = pi.hProcess;
+        }
+        else WARN("cannot start the keeper: %lu\n", GetLastError());
+    }
+    else if (!needed && keeper)
+    {
+        TRACE("keeper ended\n");
+        TerminateProcess(keeper, 0);
+        CloseHandle(keeper);
+        keeper = NULL;
+    }
+}
+
+/* rundll32 entry point, in the keeper process: waits for the service. */
+void WINAPI KeepPrefixAlive(HWND hwnd, HINSTANCE instance, char *cmdline, int show)
+{
+    HANDLE service;
+
+    TRACE("%s\n", debugstr_a(cmdline));
+    if ((service = OpenProcess(SYNCHRONIZE, FALSE, strtoul(cmdline, NULL, 10))))
+    {
+        WaitForSingleObject(service, INFINITE);
+        CloseHandle(service);
+    }
+}

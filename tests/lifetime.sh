@@ -1,0 +1,33 @@
+#!/bin/sh
+# Test unit "lifetime", run by tests/run-check: a download goes on after the
+# program that started it has exited and no other program runs in the
+# prefix, and a later process finds the job by its id and completes it
+# (what Firefox's update agent does).  Without a process keeping the prefix
+# up, Wine stops it about 2 s after the last program exits.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+bitsget="$top/programs/bitsget/bitsget.exe"
+dest='C:\users\Public\lifetime.bin'
+unix_dest="$WINEPREFIX/drive_c/users/Public/lifetime.bin"
+failures=0
+check() { if eval "$1"; then echo "ok: $2"; else echo "Test failed: $2"; failures=$((failures + 1)); fi; }
+
+# 6 MiB through nginx's 1 MiB/s location: about 5 s.
+head -c 6291456 "$QMGR_WWW/64m.bin" > "$QMGR_WWW/6m.bin"
+rm -f "$unix_dest"
+"$WINESERVER" -k 2>/dev/null; "$WINESERVER" -w 2>/dev/null
+
+guid=$("$WINE" "$bitsget" --detach -p foreground "http://127.0.0.1:$QMGR_HTTP_PORT/slow/6m.bin?lifetime" "$dest" | tr -d '\r')
+check '[ -n "$guid" ]' "job created and resumed ($guid)"
+sleep 10
+out=$("$WINE" "$bitsget" --complete "$guid" 2>&1 | tr -d '\r')
+echo "$out"
+check 'echo "$out" | grep -q "found in state TRANSFERRED"' "the download finished with no program left in the prefix"
+check 'cmp -s "$unix_dest" "$QMGR_WWW/6m.bin"' "the completed file equals the source"
+
+# With nothing left to do, nothing keeps the prefix up any more.
+if timeout 15 "$WINESERVER" -w; then stopped=yes; else stopped=no; fi
+check '[ $stopped = yes ]' "the prefix stops once no job has work"
+rm -f "$unix_dest" "$QMGR_WWW/6m.bin"
+echo "lifetime: $failures failures"
+exit $failures
