@@ -438,10 +438,10 @@ static BOOL job_delete_temp_files(struct job *job, BOOL only_incomplete)
     return ret;
 }
 
-/* Moves every completed temporary file over its final name. */
+/* Moves every completed temporary file over its final name (with the
+ * source's date, set when the transfer finished). */
 static HRESULT job_rename_files(struct job *job)
 {
-    HANDLE handle;
     struct file *file;
     HRESULT hr = S_OK;
 
@@ -455,16 +455,6 @@ static HRESULT job_rename_files(struct job *job)
             continue;
         }
         file->renamed = TRUE;
-        if (file->remote_time.dwLowDateTime || file->remote_time.dwHighDateTime)
-        {
-            handle = CreateFileW(file->local, FILE_WRITE_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE,
-                                 NULL, OPEN_EXISTING, 0, NULL);
-            if (handle != INVALID_HANDLE_VALUE)
-            {
-                SetFileTime(handle, NULL, NULL, &file->remote_time);
-                CloseHandle(handle);
-            }
-        }
     }
     return hr;
 }
@@ -502,6 +492,8 @@ static HRESULT WINAPI job_Cancel(IBackgroundCopyJob4 *iface)
 
     job_unlist(job);
     scheduler_wake();
+    /* A client often exits right after; the prefix may stop with it. */
+    store_sync();
     return hr;
 }
 
@@ -535,6 +527,7 @@ static HRESULT WINAPI job_Complete(IBackgroundCopyJob4 *iface)
 
     job_unlist(job);
     scheduler_wake();
+    store_sync();
     return hr;
 }
 

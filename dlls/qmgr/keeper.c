@@ -44,6 +44,8 @@ void keeper_update(BOOL needed)
     }
     else if (!needed && keeper)
     {
+        /* The prefix may stop at once: what the jobs became goes to disk first. */
+        store_sync();
         TRACE("keeper ended\n");
         TerminateProcess(keeper, 0);
         CloseHandle(keeper);

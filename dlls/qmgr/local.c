@@ -64,7 +64,7 @@ static void copy_file(struct transfer *t, HANDLE source, HANDLE dest, UINT64 off
         transfer_fail(t, BG_E_LOCAL_FILE_CHANGED, BG_ERROR_CONTEXT_REMOTE_FILE, TRUE);
         return;
     }
-    transfer_file_done(t);
+    transfer_file_done(t, dest);
 }
 
 void local_transfer_file(struct transfer *t)

@@ -89,6 +89,7 @@ struct file
     WCHAR *last_modified;
     FILETIME remote_time;        /* server's Last-Modified, applied to the result */
     BOOL renamed;
+    BOOL busy;                   /* a lane of the job's worker is moving it */
 };
 
 struct job_error
@@ -196,6 +197,7 @@ HRESULT error_description(HRESULT code, DWORD langid, WCHAR **text);
 HRESULT store_start(void);
 void store_stop(void);
 void store_job_changed(struct job *job);
+void store_sync(void);
 
 /* the ordinary child that keeps the prefix up while jobs have work */
 void keeper_update(BOOL needed);
@@ -238,7 +240,7 @@ HANDLE transfer_open_temp(struct transfer *t, BOOL restart, UINT64 *offset);
 void transfer_set_validator(struct transfer *t, const WCHAR *etag, const WCHAR *last_modified,
                             const FILETIME *remote_time);
 void transfer_progress(struct transfer *t, UINT64 transferred, UINT64 total);
-void transfer_file_done(struct transfer *t);
+void transfer_file_done(struct transfer *t, HANDLE file);
 void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOOL transient);
 void http_transfer_file(struct transfer *t, void **session);
 void http_session_close(void *session);

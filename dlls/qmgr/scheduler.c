@@ -227,8 +227,14 @@ static void worker_finish(struct job *job, LONG generation, const struct transfe
         now = GetTickCount64();
         if (!failed)
         {
-            job_set_state(job, BG_JOB_STATE_TRANSFERRED);
-            notify = TRUE;
+            struct file *file;
+            BOOL all = TRUE;
+
+            LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+                if (!file->progress.Completed) all = FALSE;
+            /* Files added while the worker ran wait for the next one. */
+            job_set_state(job, all ? BG_JOB_STATE_TRANSFERRED : BG_JOB_STATE_QUEUED);
+            notify = all;
         }
         else
         {
@@ -251,32 +257,48 @@ static void worker_finish(struct job *job, LONG generation, const struct transfe
     if (notify) job_notify(job);
 }
 
-static DWORD WINAPI worker_main(void *arg)
-{
-    struct job *job = arg;
-    struct transfer t;
-    void *session = NULL;
-    struct file *file;
-    LONG generation;
-    BOOL failed = FALSE;
+/* A running job moves several files at once, each lane on a connection of
+ * its own: with many small files the round trips, not the bytes, are what
+ * takes the time.  The first failure stops every lane. */
+#define MAX_LANES 4
 
-    /* The turn this worker was given: Suspend, Cancel, Complete, a timeout
-     * or preemption all end it. */
-    EnterCriticalSection(&job->cs);
-    generation = job->generation;
-    LeaveCriticalSection(&job->cs);
+struct worker
+{
+    struct job *job;
+    LONG generation;
+    struct transfer failed;      /* the first failure, under the job's lock */
+    BOOL has_failed;
+};
+
+static struct file *lane_next_file(struct worker *w)
+{
+    struct file *file;
+
+    LIST_FOR_EACH_ENTRY(file, &w->job->files, struct file, entry)
+        if (!file->progress.Completed && !file->busy)
+        {
+            file->busy = TRUE;
+            return file;
+        }
+    return NULL;
+}
+
+static DWORD WINAPI lane_main(void *arg)
+{
+    struct worker *w = arg;
+    struct job *job = w->job;
+    void *session = NULL;
+    struct transfer t;
 
     for (;;)
     {
         memset(&t, 0, sizeof(t));
         t.job = job;
-        t.generation = generation;
+        t.generation = w->generation;
         EnterCriticalSection(&job->cs);
-        /* Files go one after the other, in the order they were added. */
-        LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
-            if (!file->progress.Completed) { t.file = file; break; }
+        if (!w->has_failed && !transfer_cancelled(&t)) t.file = lane_next_file(w);
         LeaveCriticalSection(&job->cs);
-        if (!t.file || transfer_cancelled(&t)) break;
+        if (!t.file) break;
 
         if (job->type != BG_JOB_TYPE_DOWNLOAD)
         {
@@ -289,16 +311,47 @@ static DWORD WINAPI worker_main(void *arg)
             else local_transfer_file(&t);
         }
 
-        if (t.error)
+        EnterCriticalSection(&job->cs);
+        t.file->busy = FALSE;
+        if (t.error && !w->has_failed)
         {
-            failed = TRUE;
-            break;
+            w->has_failed = TRUE;
+            w->failed = t;
+            memset(&t, 0, sizeof(t));
         }
+        LeaveCriticalSection(&job->cs);
+        if (t.error) break;
         transfer_cleanup(&t);
     }
-    http_session_close(session);
-    worker_finish(job, generation, failed ? &t : NULL);
     transfer_cleanup(&t);
+    http_session_close(session);
+    return 0;
+}
+
+static DWORD WINAPI worker_main(void *arg)
+{
+    struct worker w = { arg };
+    struct job *job = w.job;
+    HANDLE lanes[MAX_LANES - 1];
+    unsigned int count = 0, pending = 0, i;
+    struct file *file;
+
+    /* The turn this worker was given: Suspend, Cancel, Complete, a timeout
+     * or preemption all end it. */
+    EnterCriticalSection(&job->cs);
+    w.generation = job->generation;
+    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+        if (!file->progress.Completed) pending++;
+    LeaveCriticalSection(&job->cs);
+
+    while (count + 1 < min(pending, MAX_LANES) && (lanes[count] = CreateThread(NULL, 0, lane_main, &w, 0, NULL)))
+        count++;
+    lane_main(&w);
+    WaitForMultipleObjects(count, lanes, TRUE, INFINITE);
+    for (i = 0; i < count; i++) CloseHandle(lanes[i]);
+
+    worker_finish(job, w.generation, w.has_failed ? &w.failed : NULL);
+    transfer_cleanup(&w.failed);
 
     IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
     if (!InterlockedDecrement(&workers)) SetEvent(idle_event);

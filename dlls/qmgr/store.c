@@ -35,20 +35,32 @@ static CRITICAL_SECTION_DEBUG store_cs_debug =
 };
 static CRITICAL_SECTION store_cs = { &store_cs_debug, -1, 0, 0, 0, 0 };
 static struct list store_queue = LIST_INIT(store_queue);
+/* One writer at a time: the store's thread, or a caller of store_sync(). */
+static CRITICAL_SECTION store_write_cs;
+static CRITICAL_SECTION_DEBUG store_write_cs_debug =
+{
+    0, 0, &store_write_cs,
+    { &store_write_cs_debug.ProcessLocksList, &store_write_cs_debug.ProcessLocksList },
+      0, 0, { (DWORD_PTR)(__FILE__ ": store_write_cs") }
+};
+static CRITICAL_SECTION store_write_cs = { &store_write_cs_debug, -1, 0, 0, 0, 0 };
 static HANDLE store_event, store_stop_event, store_thread;
 
 /* Called with any lock held, the job's included. */
 void store_job_changed(struct job *job)
 {
+    BOOL queued;
+
     EnterCriticalSection(&store_cs);
-    if (!job->store_queued)
+    if ((queued = !job->store_queued))
     {
         job->store_queued = TRUE;
         IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
         list_add_tail(&store_queue, &job->store_entry);
     }
     LeaveCriticalSection(&store_cs);
-    if (store_event) SetEvent(store_event);
+    /* A job already queued will be written anyway. */
+    if (queued && store_event) SetEvent(store_event);
 }
 
 /* Text output with strings escaped so that every value stays on one line. */
@@ -206,6 +218,7 @@ static void store_save(struct job *job)
     LeaveCriticalSection(&job->cs);
 
     job_path(&job->id, path, L".job");
+    TRACE("saving %s%s\n", debugstr_w(path), gone ? " (gone)" : "");
     if (gone)
     {
         DeleteFileW(path);
@@ -226,10 +239,15 @@ static BOOL store_flush(void)
     unsigned int count;
     struct job *job;
 
+    EnterCriticalSection(&store_write_cs);
     EnterCriticalSection(&store_cs);
     count = list_count(&store_queue);
     LeaveCriticalSection(&store_cs);
-    if (!count) return FALSE;
+    if (!count)
+    {
+        LeaveCriticalSection(&store_write_cs);
+        return FALSE;
+    }
 
     while (count--)
     {
@@ -242,7 +260,15 @@ static BOOL store_flush(void)
         store_save(job);
         IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
     }
+    LeaveCriticalSection(&store_write_cs);
     return TRUE;
+}
+
+/* Writes what is queued now, before something that may end the process:
+ * the prefix stops (and kills the service) as soon as nothing keeps it up. */
+void store_sync(void)
+{
+    store_flush();
 }
 
 static DWORD WINAPI store_main(void *arg)

@@ -18,20 +18,6 @@ BOOL transfer_is_http(const struct transfer *t)
     return !wcsnicmp(t->remote, L"http://", 7) || !wcsnicmp(t->remote, L"https://", 8);
 }
 
-static HRESULT create_temp_file(struct file *file)
-{
-    WCHAR dir[MAX_PATH], name[MAX_PATH], *p;
-
-    wcscpy(dir, file->local);
-    if ((p = wcsrchr(dir, '\\')) || (p = wcsrchr(dir, '/'))) p[1] = 0;
-    /* Creates the file, so the name stays ours. */
-    if (!GetTempFileNameW(dir, L"BIT", 0, name)) return HRESULT_FROM_WIN32(GetLastError());
-    SetFileAttributesW(name, FILE_ATTRIBUTE_HIDDEN);
-    if (!(file->temp = strdupW(name))) return E_OUTOFMEMORY;
-    TRACE("temporary file %s\n", debugstr_w(name));
-    return S_OK;
-}
-
 static void copy_credentials(struct transfer *t, const struct job *job)
 {
     int i, j;
@@ -53,8 +39,6 @@ HRESULT transfer_begin(struct transfer *t)
     HRESULT hr = S_OK;
 
     EnterCriticalSection(&job->cs);
-    if (!file->temp) hr = create_temp_file(file);
-    if (SUCCEEDED(hr))
     {
         t->remote = strdupW(file->remote);
         t->temp = strdupW(file->temp);
@@ -71,7 +55,7 @@ HRESULT transfer_begin(struct transfer *t)
         t->proxy_bypass = strdupW(job->proxy_bypass);
         t->no_progress_timeout = job->no_progress_timeout;
         copy_credentials(t, job);
-        if (!t->remote || !t->temp || (file->range_count && !t->ranges)) hr = E_OUTOFMEMORY;
+        if (!t->remote || (file->temp && !t->temp) || (file->range_count && !t->ranges)) hr = E_OUTOFMEMORY;
     }
     LeaveCriticalSection(&job->cs);
 
@@ -101,6 +85,47 @@ void transfer_cleanup(struct transfer *t)
     memset(t, 0, sizeof(*t));
 }
 
+/* Creates the hidden temporary file BIT<hex>.tmp beside the destination;
+ * the name is recorded in the job so that a resume finds the bytes again. */
+static HANDLE create_temp_file(struct transfer *t)
+{
+    static LONG counter;
+    WCHAR name[MAX_PATH], *p;
+    HANDLE handle = INVALID_HANDLE_VALUE;
+    unsigned int i;
+
+    EnterCriticalSection(&t->job->cs);
+    wcscpy(name, t->file->local);
+    LeaveCriticalSection(&t->job->cs);
+    if (!(p = wcsrchr(name, '\\')) && !(p = wcsrchr(name, '/'))) p = name - 1;
+    for (i = 0; i < 0x10000 && handle == INVALID_HANDLE_VALUE; i++)
+    {
+        swprintf(p + 1, MAX_PATH - (p + 1 - name), L"BIT%04x.tmp",
+                 (GetTickCount() + InterlockedIncrement(&counter)) & 0xffff);
+        handle = CreateFileW(name, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, CREATE_NEW,
+                             FILE_ATTRIBUTE_HIDDEN | FILE_FLAG_SEQUENTIAL_SCAN, NULL);
+        if (handle == INVALID_HANDLE_VALUE && GetLastError() != ERROR_FILE_EXISTS) break;
+    }
+    if (handle == INVALID_HANDLE_VALUE || !(t->temp = strdupW(name)))
+    {
+        transfer_fail(t, handle == INVALID_HANDLE_VALUE ? HRESULT_FROM_WIN32(GetLastError()) : E_OUTOFMEMORY,
+                      BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
+        if (handle != INVALID_HANDLE_VALUE)
+        {
+            CloseHandle(handle);
+            DeleteFileW(name);
+        }
+        return NULL;
+    }
+    TRACE("temporary file %s\n", debugstr_w(name));
+
+    EnterCriticalSection(&t->job->cs);
+    free(t->file->temp);
+    t->file->temp = strdupW(name);
+    LeaveCriticalSection(&t->job->cs);
+    return handle;
+}
+
 /* Opens the temporary file for writing at its end, or emptied when the
  * transfer restarts; *offset gets the bytes kept. */
 HANDLE transfer_open_temp(struct transfer *t, BOOL restart, UINT64 *offset)
@@ -108,6 +133,8 @@ HANDLE transfer_open_temp(struct transfer *t, BOOL restart, UINT64 *offset)
     LARGE_INTEGER size = {{0}};
     HANDLE handle;
 
+    *offset = 0;
+    if (!t->temp) return create_temp_file(t);
     handle = CreateFileW(t->temp, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
                          FILE_ATTRIBUTE_HIDDEN | FILE_FLAG_SEQUENTIAL_SCAN, NULL);
     if (handle == INVALID_HANDLE_VALUE)
@@ -166,10 +193,18 @@ void transfer_progress(struct transfer *t, UINT64 transferred, UINT64 total)
     LeaveCriticalSection(&job->cs);
 }
 
-void transfer_file_done(struct transfer *t)
+/* The file is whole: it takes the source's date now, which the rename at
+ * Complete keeps. */
+void transfer_file_done(struct transfer *t, HANDLE handle)
 {
     struct job *job = t->job;
     struct file *file = t->file;
+    FILETIME time;
+
+    EnterCriticalSection(&job->cs);
+    time = file->remote_time;
+    LeaveCriticalSection(&job->cs);
+    if (time.dwLowDateTime || time.dwHighDateTime) SetFileTime(handle, NULL, NULL, &time);
 
     EnterCriticalSection(&job->cs);
     if (transfer_current(t))

@@ -3,12 +3,15 @@
  * would: one job, its files, Resume, wait for JobTransferred or JobError
  * (with a slow poll as a safety net), Complete.
  *
- *   bitsget [-q] [-p foreground|high|normal|low] URL LOCAL [URL LOCAL ...]
+ *   bitsget [-q] [-t] [-p foreground|high|normal|low] URL LOCAL [URL LOCAL ...]
  *   bitsget [-q] [-p ...] -f LIST          (LIST: lines of "URL LOCAL")
  *   bitsget --detach URL LOCAL ...          (resumes the job, prints its id, exits)
  *   bitsget --complete GUID                 (prints the job's state, waits, completes)
  *   bitsget --suspended N URL LOCAL         (N suspended jobs, left queued)
  *   bitsget --cancel NAME                   (cancels the caller's jobs named NAME)
+ *
+ * -t prints how long the service took from Resume to TRANSFERRED and how
+ * long Complete took (for bench/throughput).
  *
  * Exit status: 0 when the job was transferred and completed, 1 otherwise.
  */
@@ -25,7 +28,16 @@
 
 static const WCHAR job_name[] = L"bitsget";
 static HANDLE done_event;
-static BOOL quiet;
+static BOOL quiet, timing;
+static LARGE_INTEGER resumed_at;
+
+static double seconds_since(const LARGE_INTEGER *start)
+{
+    LARGE_INTEGER now, freq;
+    QueryPerformanceCounter(&now);
+    QueryPerformanceFrequency(&freq);
+    return (double)(now.QuadPart - start->QuadPart) / freq.QuadPart;
+}
 
 static HRESULT WINAPI callback_QueryInterface(IBackgroundCopyCallback *iface, REFIID riid, void **obj)
 {
@@ -134,7 +146,12 @@ static int wait_and_complete(IBackgroundCopyJob *job)
 
         if (state == BG_JOB_STATE_TRANSFERRED)
         {
+            LARGE_INTEGER completing;
+
+            if (timing) wprintf(L"transfer %.3f s\n", seconds_since(&resumed_at));
+            QueryPerformanceCounter(&completing);
             hr = IBackgroundCopyJob_Complete(job);
+            if (timing) wprintf(L"complete %.3f s\n", seconds_since(&completing));
             if (!quiet) wprintf(L"Complete: 0x%08lx\n", hr);
             return hr == S_OK ? 0 : 1;
         }
@@ -155,16 +172,40 @@ static BG_JOB_PRIORITY parse_priority(const WCHAR *name)
     return BG_JOB_PRIORITY_NORMAL;
 }
 
+/* All the files of a list in one AddFileSet call: one round trip to the
+ * service instead of one per file. */
 static HRESULT add_list(IBackgroundCopyJob *job, const WCHAR *list)
 {
     WCHAR remote[2300], local[MAX_PATH];
+    BG_FILE_INFO *files = NULL, *grown;
+    ULONG count = 0, size = 0, i;
     HRESULT hr = S_OK;
     FILE *f;
 
     if (!(f = _wfopen(list, L"r"))) return HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND);
     while (SUCCEEDED(hr) && fwscanf(f, L"%2299ls %259ls", remote, local) == 2)
-        hr = IBackgroundCopyJob_AddFile(job, remote, local);
+    {
+        if (count == size)
+        {
+            size = size ? size * 2 : 64;
+            if (!(grown = realloc(files, size * sizeof(*files)))) hr = E_OUTOFMEMORY;
+            else files = grown;
+        }
+        if (SUCCEEDED(hr))
+        {
+            files[count].RemoteName = _wcsdup(remote);
+            files[count].LocalName = _wcsdup(local);
+            count++;
+        }
+    }
     fclose(f);
+    if (SUCCEEDED(hr) && count) hr = IBackgroundCopyJob_AddFileSet(job, count, files);
+    for (i = 0; i < count; i++)
+    {
+        free(files[i].RemoteName);
+        free(files[i].LocalName);
+    }
+    free(files);
     return hr;
 }
 
@@ -228,6 +269,7 @@ int __cdecl wmain(int argc, WCHAR **argv)
     for (; i < argc && argv[i][0] == '-'; i++)
     {
         if (!wcscmp(argv[i], L"-q")) quiet = TRUE;
+        else if (!wcscmp(argv[i], L"-t")) timing = TRUE;
         else if (!wcscmp(argv[i], L"-p") && i + 1 < argc) priority = parse_priority(argv[++i]);
         else if (!wcscmp(argv[i], L"-f") && i + 1 < argc) list = argv[++i];
         else if (!wcscmp(argv[i], L"--suspended") && i + 1 < argc) suspended = _wtoi(argv[++i]);
@@ -283,6 +325,7 @@ int __cdecl wmain(int argc, WCHAR **argv)
     done_event = CreateEventW(NULL, FALSE, FALSE, NULL);
     IBackgroundCopyJob_SetPriority(job, priority);
     if (!detach) IBackgroundCopyJob_SetNotifyInterface(job, (IUnknown *)&callback);
+    QueryPerformanceCounter(&resumed_at);
     if (FAILED(hr = IBackgroundCopyJob_Resume(job)))
     {
         fwprintf(stderr, L"Resume failed: 0x%08lx\n", hr);
