@@ -220,7 +220,6 @@ struct transfer
     WCHAR *last_modified;
     BG_FILE_RANGE *ranges;
     DWORD range_count;
-    BG_JOB_PRIORITY priority;
     BG_JOB_PROXY_USAGE proxy_usage;
     WCHAR *proxy_list;
     WCHAR *proxy_bypass;

@@ -39,24 +39,21 @@ HRESULT transfer_begin(struct transfer *t)
     HRESULT hr = S_OK;
 
     EnterCriticalSection(&job->cs);
+    t->remote = strdupW(file->remote);
+    t->temp = strdupW(file->temp);
+    t->etag = strdupW(file->etag);
+    t->last_modified = strdupW(file->last_modified);
+    if (file->range_count && (t->ranges = malloc(file->range_count * sizeof(*t->ranges))))
     {
-        t->remote = strdupW(file->remote);
-        t->temp = strdupW(file->temp);
-        t->etag = strdupW(file->etag);
-        t->last_modified = strdupW(file->last_modified);
-        if (file->range_count && (t->ranges = malloc(file->range_count * sizeof(*t->ranges))))
-        {
-            memcpy(t->ranges, file->ranges, file->range_count * sizeof(*t->ranges));
-            t->range_count = file->range_count;
-        }
-        t->priority = job->priority;
-        t->proxy_usage = job->proxy_usage;
-        t->proxy_list = strdupW(job->proxy_list);
-        t->proxy_bypass = strdupW(job->proxy_bypass);
-        t->no_progress_timeout = job->no_progress_timeout;
-        copy_credentials(t, job);
-        if (!t->remote || (file->temp && !t->temp) || (file->range_count && !t->ranges)) hr = E_OUTOFMEMORY;
+        memcpy(t->ranges, file->ranges, file->range_count * sizeof(*t->ranges));
+        t->range_count = file->range_count;
     }
+    t->proxy_usage = job->proxy_usage;
+    t->proxy_list = strdupW(job->proxy_list);
+    t->proxy_bypass = strdupW(job->proxy_bypass);
+    t->no_progress_timeout = job->no_progress_timeout;
+    copy_credentials(t, job);
+    if (!t->remote || (file->temp && !t->temp) || (file->range_count && !t->ranges)) hr = E_OUTOFMEMORY;
     LeaveCriticalSection(&job->cs);
 
     if (FAILED(hr)) transfer_fail(t, hr, BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
