@@ -366,10 +366,10 @@ static HRESULT WINAPI job_Suspend(IBackgroundCopyJob4 *iface)
     TRACE("%p\n", job);
 
     if (FAILED(hr = job_enter_modify(job))) return hr;
-    /* Suspending a suspended job is a no-op (update clients rely on it);
-     * a transferred job waits for Complete and cannot be suspended. */
-    if (job->state == BG_JOB_STATE_TRANSFERRED) hr = BG_E_INVALID_STATE;
-    else if (job->state != BG_JOB_STATE_SUSPENDED)
+    /* Suspending a suspended job is a no-op (update clients rely on it), and
+     * so is suspending a transferred one: Microsoft counts it as suspended
+     * already, waiting for Complete, and GetState keeps saying TRANSFERRED. */
+    if (job->state != BG_JOB_STATE_SUSPENDED && job->state != BG_JOB_STATE_TRANSFERRED)
     {
         job->generation++;
         job_set_state(job, BG_JOB_STATE_SUSPENDED);

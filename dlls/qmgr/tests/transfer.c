@@ -1002,6 +1002,9 @@ static void test_add_after_transfer(void)
     resume(job);
     state = wait_for_state(job, ALL_END_STATES, 30000);
     ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
+    /* Suspend leaves a transferred job as it is. */
+    ok(IBackgroundCopyJob4_Suspend(job) == S_OK, "Suspend on a transferred job failed\n");
+    ok(job_state(job) == BG_JOB_STATE_TRANSFERRED, "Suspend changed the state\n");
     ok(IBackgroundCopyJob4_AddFile(job, url, local2) == S_OK, "AddFile on a transferred job failed\n");
     ok(job_state(job) == BG_JOB_STATE_TRANSFERRED, "AddFile changed the state\n");
     resume(job);
