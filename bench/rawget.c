@@ -3,13 +3,13 @@
  * way our BITS service does but without COM, jobs or a service between the
  * caller and the transfer.
  *
- *   rawget URL LOCAL [URL LOCAL ...]
- *   rawget -f LIST                  (LIST: lines of "URL LOCAL")
+ *   rawget [-b KIB] URL LOCAL [URL LOCAL ...]
+ *   rawget [-b KIB] -f LIST         (LIST: lines of "URL LOCAL")
  *
  * One internet session for the whole run and one InternetConnect handle per
  * host and port in a row, so that wininet keeps the connection alive between
  * files.  Each file: GET with the flags the service uses, InternetReadFile
- * into a 1 MiB buffer, WriteFile to LOCAL (created or truncated).
+ * into a 1 MiB buffer (-b: KIB KiB), WriteFile to LOCAL (created or truncated).
  * Exit status: 0 when every file was downloaded (HTTP 200, and as many bytes
  * as Content-Length says when there is one), 1 otherwise, 2 for bad usage.
  */
@@ -21,13 +21,13 @@
 #include <windows.h>
 #include <wininet.h>
 
-#define BUFFER_SIZE (1024 * 1024)
 
 static HINTERNET internet, connection;
 static char connected_host[INTERNET_MAX_HOST_NAME_LENGTH];
 static INTERNET_PORT connected_port;
 static INTERNET_SCHEME connected_scheme;
 static char *buffer;
+static DWORD buffer_size = 1024 * 1024;
 
 static void fail(const char *what, const char *name)
 {
@@ -121,7 +121,7 @@ static int get(const char *remote, const char *local)
     }
     for (;;)
     {
-        if (!InternetReadFile(request, buffer, BUFFER_SIZE, &read))
+        if (!InternetReadFile(request, buffer, buffer_size, &read))
         {
             fail("InternetReadFile", remote);
             break;
@@ -182,12 +182,18 @@ int main(int argc, char **argv)
 {
     int i, ret = 0;
 
-    if (!(argc == 3 && !strcmp(argv[1], "-f")) && (argc < 3 || (argc - 1) % 2))
+    if (argc > 2 && !strcmp(argv[1], "-b"))
     {
-        fprintf(stderr, "usage: rawget URL LOCAL [URL LOCAL ...] | rawget -f LIST\n");
+        buffer_size = strtoul(argv[2], NULL, 10) * 1024;
+        argc -= 2;
+        argv += 2;
+    }
+    if (!buffer_size || (!(argc == 3 && !strcmp(argv[1], "-f")) && (argc < 3 || (argc - 1) % 2)))
+    {
+        fprintf(stderr, "usage: rawget [-b KIB] URL LOCAL [URL LOCAL ...] | rawget [-b KIB] -f LIST\n");
         return 2;
     }
-    if (!(buffer = malloc(BUFFER_SIZE)))
+    if (!(buffer = malloc(buffer_size)))
     {
         fprintf(stderr, "rawget: out of memory\n");
         return 1;
