@@ -51,16 +51,17 @@ static void free_secret(WCHAR *s)
     free(s);
 }
 
-static void credentials_clear(struct job *job)
+/* Wipes and frees a set of credentials (a job's, or a transfer's copy). */
+void credentials_clear(struct credential creds[CRED_TARGETS][CRED_SCHEMES])
 {
     int t, s;
 
     for (t = 0; t < CRED_TARGETS; t++)
         for (s = 0; s < CRED_SCHEMES; s++)
         {
-            free_secret(job->creds[t][s].user);
-            free_secret(job->creds[t][s].password);
-            memset(&job->creds[t][s], 0, sizeof(job->creds[t][s]));
+            free_secret(creds[t][s].user);
+            free_secret(creds[t][s].password);
+            memset(&creds[t][s], 0, sizeof(creds[t][s]));
         }
 }
 
@@ -220,7 +221,7 @@ static ULONG WINAPI job_Release(IBackgroundCopyJob4 *iface)
             file_free(file);
         }
         if (job->callback) IBackgroundCopyCallback_Release(job->callback);
-        credentials_clear(job);
+        credentials_clear(job->creds);
         job_clear_error(job);
         owner_free(&job->owner);
         free(job->name);
@@ -928,7 +929,7 @@ static HRESULT WINAPI job_TakeOwnership(IBackgroundCopyJob4 *iface)
         owner_free(&job->owner);
         job->owner = caller;
         memset(&caller, 0, sizeof(caller));
-        credentials_clear(job);
+        credentials_clear(job->creds);
         free(job->notify_program);
         free(job->notify_parameters);
         job->notify_program = job->notify_parameters = NULL;

@@ -75,6 +75,8 @@ struct credential
     BOOL   set;
 };
 
+void credentials_clear(struct credential creds[CRED_TARGETS][CRED_SCHEMES]);
+
 struct file
 {
     struct list entry;

@@ -62,8 +62,6 @@ HRESULT transfer_begin(struct transfer *t)
 
 void transfer_cleanup(struct transfer *t)
 {
-    int i, j;
-
     free(t->remote);
     free(t->temp);
     free(t->etag);
@@ -71,14 +69,7 @@ void transfer_cleanup(struct transfer *t)
     free(t->ranges);
     free(t->proxy_list);
     free(t->proxy_bypass);
-    for (i = 0; i < CRED_TARGETS; i++)
-        for (j = 0; j < CRED_SCHEMES; j++)
-        {
-            if (t->creds[i][j].password)
-                SecureZeroMemory(t->creds[i][j].password, wcslen(t->creds[i][j].password) * sizeof(WCHAR));
-            free(t->creds[i][j].user);
-            free(t->creds[i][j].password);
-        }
+    credentials_clear(t->creds);
     memset(t, 0, sizeof(*t));
 }
 
