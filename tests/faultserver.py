@@ -279,6 +279,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             'path': self.path,
             'range': self.headers.get('Range'),
             'if_range': self.headers.get('If-Range'),
+            'custom': self.headers.get('X-Qmgr-Test'),
             'status': self.status,
             'bytes': self.sent,
             'time': round(time.time(), 3),

@@ -162,6 +162,70 @@ static void set_credentials(HINTERNET request, const struct transfer *t)
         }
 }
 
+static ULONG redirect_policy(const struct transfer *t)
+{
+    return t->security_flags & BG_HTTP_REDIRECT_POLICY_MASK;
+}
+
+/* The certificate errors the job's owner chose to ignore. */
+static void set_security_flags(HINTERNET request, const struct transfer *t)
+{
+    static const struct { ULONG bits; DWORD internet; } map[] =
+    {
+        { BG_SSL_IGNORE_CERT_CN_INVALID, SECURITY_FLAG_IGNORE_CERT_CN_INVALID },
+        { BG_SSL_IGNORE_CERT_DATE_INVALID, SECURITY_FLAG_IGNORE_CERT_DATE_INVALID },
+        { BG_SSL_IGNORE_UNKNOWN_CA, SECURITY_FLAG_IGNORE_UNKNOWN_CA },
+        { BG_SSL_IGNORE_CERT_WRONG_USAGE, SECURITY_FLAG_IGNORE_WRONG_USAGE },
+    };
+    DWORD flags = 0, size = sizeof(flags);
+    unsigned int i;
+    BOOL any = FALSE;
+
+    if (!InternetQueryOptionW(request, INTERNET_OPTION_SECURITY_FLAGS, &flags, &size)) flags = 0;
+    for (i = 0; i < ARRAY_SIZE(map); i++)
+        if (t->security_flags & map[i].bits)
+        {
+            flags |= map[i].internet;
+            any = TRUE;
+        }
+    if (any) InternetSetOptionW(request, INTERNET_OPTION_SECURITY_FLAGS, &flags, sizeof(flags));
+}
+
+static DWORD query_status(HINTERNET request);
+
+/* BG_HTTP_REDIRECT_POLICY_DISALLOW: a redirect is a fatal error, coded as
+ * Microsoft documents (HRESULT_FROM_WIN32 of the status).  ALLOW_REPORT:
+ * the file's remote name becomes the final URL. */
+static BOOL apply_redirect_policy(struct transfer *t, HINTERNET request)
+{
+    DWORD status, size = 0;
+    WCHAR *final;
+
+    if (redirect_policy(t) == BG_HTTP_REDIRECT_POLICY_DISALLOW)
+    {
+        status = query_status(request);
+        if (status >= 300 && status < 400 && status != 304)
+        {
+            transfer_fail(t, HRESULT_FROM_WIN32(status), BG_ERROR_CONTEXT_REMOTE_FILE, FALSE);
+            return FALSE;
+        }
+    }
+    else if (redirect_policy(t) == BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT)
+    {
+        InternetQueryOptionW(request, INTERNET_OPTION_URL, NULL, &size);
+        if (size && (final = malloc(size + sizeof(WCHAR))))
+        {
+            if (InternetQueryOptionW(request, INTERNET_OPTION_URL, final, &size) && wcscmp(final, t->remote))
+            {
+                TRACE("redirected to %s\n", debugstr_w(final));
+                transfer_set_remote(t, final);
+            }
+            free(final);
+        }
+    }
+    return TRUE;
+}
+
 static WCHAR *query_header(HINTERNET request, DWORD level)
 {
     DWORD size = 0, index = 0;
@@ -249,6 +313,8 @@ static HINTERNET send_request(struct transfer *t, struct http_session *session, 
     WCHAR *path;
 
     if (url->nScheme == INTERNET_SCHEME_HTTPS) flags |= INTERNET_FLAG_SECURE;
+    if (redirect_policy(t) == BG_HTTP_REDIRECT_POLICY_DISALLOW) flags |= INTERNET_FLAG_NO_AUTO_REDIRECT;
+    if (t->security_flags & BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP) flags |= INTERNET_FLAG_IGNORE_REDIRECT_TO_HTTP;
     if (!(path = malloc((url->dwUrlPathLength + url->dwExtraInfoLength + 2) * sizeof(WCHAR))))
     {
         transfer_fail(t, E_OUTOFMEMORY, BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, TRUE);
@@ -267,6 +333,10 @@ static HINTERNET send_request(struct transfer *t, struct http_session *session, 
         return NULL;
     }
     set_credentials(request, t);
+    set_security_flags(request, t);
+    if (t->custom_headers && *t->custom_headers &&
+        !HttpAddRequestHeadersW(request, t->custom_headers, -1, HTTP_ADDREQ_FLAG_ADD | HTTP_ADDREQ_FLAG_REPLACE))
+        WARN("cannot add the custom headers: %lu\n", GetLastError());
     /* A stalled server must not hold a job for longer than its no-progress
      * timeout allows.  (Wine 8 honours these on request handles only.) */
     timeout = receive_timeout(t);
@@ -299,7 +369,11 @@ static HINTERNET send_request(struct transfer *t, struct http_session *session, 
     if (!HttpSendRequestW(request, NULL, 0, NULL, 0))
     {
         fail_win32(t, GetLastError());
-        TRACE("send failed: %lu\n", GetLastError());
+        InternetCloseHandle(request);
+        return NULL;
+    }
+    if (!apply_redirect_policy(t, request))
+    {
         InternetCloseHandle(request);
         return NULL;
     }

@@ -193,6 +193,12 @@ static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob4 *iface, REFIID riid
         IBackgroundCopyJob4_AddRef(iface);
         return S_OK;
     }
+    if (IsEqualGUID(riid, &IID_IBackgroundCopyJobHttpOptions))
+    {
+        *obj = &job->IBackgroundCopyJobHttpOptions_iface;
+        IBackgroundCopyJob4_AddRef(iface);
+        return S_OK;
+    }
     *obj = NULL;
     return E_NOINTERFACE;
 }
@@ -231,6 +237,8 @@ static ULONG WINAPI job_Release(IBackgroundCopyJob4 *iface)
         free(job->proxy_list);
         free(job->proxy_bypass);
         free(job->reply_name);
+        free(job->custom_headers);
+        client_certificate_clear(&job->certificate);
         job->cs.DebugInfo->Spare[0] = 0;
         DeleteCriticalSection(&job->cs);
         free(job);
@@ -925,11 +933,15 @@ static HRESULT WINAPI job_TakeOwnership(IBackgroundCopyJob4 *iface)
     if (state_is_final(job->state)) hr = BG_E_INVALID_STATE;
     else
     {
-        /* The new owner must not inherit the old owner's secrets or commands. */
+        /* The new owner must not inherit the old owner's secrets, headers,
+         * certificate or commands. */
         owner_free(&job->owner);
         job->owner = caller;
         memset(&caller, 0, sizeof(caller));
         credentials_clear(job->creds);
+        client_certificate_clear(&job->certificate);
+        free(job->custom_headers);
+        job->custom_headers = NULL;
         free(job->notify_program);
         free(job->notify_parameters);
         job->notify_program = job->notify_parameters = NULL;
@@ -1399,6 +1411,7 @@ HRESULT job_create(const WCHAR *name, BG_JOB_TYPE type, const struct owner *owne
 
     if (!(job = calloc(1, sizeof(*job)))) return E_OUTOFMEMORY;
     job->IBackgroundCopyJob4_iface.lpVtbl = &job_vtbl;
+    job->IBackgroundCopyJobHttpOptions_iface.lpVtbl = &http_options_vtbl;
     job->ref = 1;
     InitializeCriticalSection(&job->cs);
     job->cs.DebugInfo->Spare[0] = (DWORD_PTR)(__FILE__ ": job.cs");

@@ -32,6 +32,20 @@
 #define BG_E_ERROR_CONTEXT_REMOTE_APPLICATION          0x80200024
 #endif
 
+/* IBackgroundCopyJobHttpOptions' security flags (Windows' bits2_5.h). */
+#ifndef BG_SSL_ENABLE_CRL_CHECK
+#define BG_SSL_ENABLE_CRL_CHECK                     0x0001
+#define BG_SSL_IGNORE_CERT_CN_INVALID               0x0002
+#define BG_SSL_IGNORE_CERT_DATE_INVALID             0x0004
+#define BG_SSL_IGNORE_UNKNOWN_CA                    0x0008
+#define BG_SSL_IGNORE_CERT_WRONG_USAGE              0x0010
+#define BG_HTTP_REDIRECT_POLICY_MASK                0x0700
+#define BG_HTTP_REDIRECT_POLICY_ALLOW_SILENT        0x0000
+#define BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT        0x0100
+#define BG_HTTP_REDIRECT_POLICY_DISALLOW            0x0200
+#define BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP 0x0800
+#endif
+
 /* Limits Microsoft documents for BITS. */
 #define MAX_DISPLAY_NAME      256
 #define MAX_DESCRIPTION       1024
@@ -77,6 +91,18 @@ struct credential
 
 void credentials_clear(struct credential creds[CRED_TARGETS][CRED_SCHEMES]);
 
+struct client_certificate
+{
+    BOOL set;
+    BG_CERT_STORE_LOCATION location;
+    WCHAR *store;
+    WCHAR *subject;
+    BYTE hash[20];
+    BOOL has_hash;
+};
+
+void client_certificate_clear(struct client_certificate *cert);
+
 struct file
 {
     struct list entry;
@@ -105,6 +131,7 @@ struct job_error
 struct job
 {
     IBackgroundCopyJob4 IBackgroundCopyJob4_iface;
+    IBackgroundCopyJobHttpOptions IBackgroundCopyJobHttpOptions_iface;
     LONG ref;
     CRITICAL_SECTION cs;
     struct list entry;           /* manager.jobs, under manager.cs */
@@ -131,6 +158,9 @@ struct job
     struct credential creds[CRED_TARGETS][CRED_SCHEMES];
     struct owner owner;
     WCHAR *reply_name;           /* upload-reply jobs */
+    WCHAR *custom_headers;       /* IBackgroundCopyJobHttpOptions */
+    ULONG security_flags;
+    struct client_certificate certificate;
 
     BG_JOB_TIMES times;
     struct list files;
@@ -168,6 +198,7 @@ extern struct manager manager;
 extern HINSTANCE qmgr_instance;
 
 extern IBackgroundCopyManager manager_object;
+extern const IBackgroundCopyJobHttpOptionsVtbl http_options_vtbl;
 extern IClassFactory manager_factory;
 
 HRESULT job_create(const WCHAR *name, BG_JOB_TYPE type, const struct owner *owner, struct job **job);
@@ -225,6 +256,8 @@ struct transfer
     BG_JOB_PROXY_USAGE proxy_usage;
     WCHAR *proxy_list;
     WCHAR *proxy_bypass;
+    WCHAR *custom_headers;
+    ULONG security_flags;
     struct credential creds[CRED_TARGETS][CRED_SCHEMES];
     ULONG no_progress_timeout;
     /* outcome */
@@ -243,6 +276,7 @@ void transfer_set_validator(struct transfer *t, const WCHAR *etag, const WCHAR *
 void transfer_progress(struct transfer *t, UINT64 transferred, UINT64 total);
 void transfer_file_done(struct transfer *t, HANDLE file);
 void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOOL transient);
+void transfer_set_remote(struct transfer *t, const WCHAR *remote);
 void http_transfer_file(struct transfer *t, void **session);
 void http_session_close(void *session);
 void local_transfer_file(struct transfer *t);

@@ -157,6 +157,17 @@ static void serialize_job(struct job *job, struct buffer *b)
     put_string(b, job->proxy_bypass);
     put(b, "\nreply");
     put_string(b, job->reply_name);
+    put(b, "\nhttp %lu", job->security_flags);
+    put_string(b, job->custom_headers);
+    if (job->certificate.set)
+    {
+        put(b, "\ncertificate %u", job->certificate.location);
+        put_string(b, job->certificate.store);
+        put_string(b, job->certificate.subject);
+        put(b, " ");
+        if (!job->certificate.has_hash) put(b, "-");
+        else for (i = 0; i < sizeof(job->certificate.hash); i++) put(b, "%02x", job->certificate.hash[i]);
+    }
     put(b, "\ntimes %I64u %I64u %I64u\n", filetime_value(&job->times.CreationTime),
         filetime_value(&job->times.ModificationTime), filetime_value(&job->times.TransferCompletionTime));
     put(b, "errors %lu\n", job->error_count);
@@ -466,6 +477,33 @@ static struct job *parse_job(char *text)
             if (!valid_value(job->proxy_usage, BG_JOB_PROXY_USAGE_AUTODETECT)) failed = TRUE;
         }
         else if (!strcmp(key, "reply")) job->reply_name = get_string(&p);
+        else if (!strcmp(key, "http"))
+        {
+            job->security_flags = get_number(&p);
+            job->custom_headers = get_string(&p);
+        }
+        else if (!strcmp(key, "certificate"))
+        {
+            struct client_certificate *cert = &job->certificate;
+            char *hash;
+
+            cert->set = TRUE;
+            cert->location = get_number(&p);
+            cert->store = get_string(&p);
+            cert->subject = get_string(&p);
+            if ((hash = next_token(&p)) && strcmp(hash, "-"))
+            {
+                DWORD i;
+                for (i = 0; i < sizeof(cert->hash) && isxdigit((unsigned char)hash[2 * i]) &&
+                            isxdigit((unsigned char)hash[2 * i + 1]); i++)
+                {
+                    char byte[3] = { hash[2 * i], hash[2 * i + 1], 0 };
+                    cert->hash[i] = strtoul(byte, NULL, 16);
+                }
+                cert->has_hash = i == sizeof(cert->hash);
+                if (!cert->has_hash) failed = TRUE;
+            }
+        }
         else if (!strcmp(key, "times"))
         {
             set_filetime(&job->times.CreationTime, get_number(&p));

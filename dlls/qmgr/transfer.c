@@ -51,6 +51,8 @@ HRESULT transfer_begin(struct transfer *t)
     t->proxy_usage = job->proxy_usage;
     t->proxy_list = strdupW(job->proxy_list);
     t->proxy_bypass = strdupW(job->proxy_bypass);
+    t->custom_headers = strdupW(job->custom_headers);
+    t->security_flags = job->security_flags;
     t->no_progress_timeout = job->no_progress_timeout;
     copy_credentials(t, job);
     if (!t->remote || (file->temp && !t->temp) || (file->range_count && !t->ranges)) hr = E_OUTOFMEMORY;
@@ -69,6 +71,7 @@ void transfer_cleanup(struct transfer *t)
     free(t->ranges);
     free(t->proxy_list);
     free(t->proxy_bypass);
+    free(t->custom_headers);
     credentials_clear(t->creds);
     memset(t, 0, sizeof(*t));
 }
@@ -203,6 +206,22 @@ void transfer_file_done(struct transfer *t, HANDLE handle)
         job_touch(job);
     }
     LeaveCriticalSection(&job->cs);
+}
+
+/* BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT: the file's remote name becomes
+ * the URL the server redirected to. */
+void transfer_set_remote(struct transfer *t, const WCHAR *remote)
+{
+    WCHAR *copy;
+
+    EnterCriticalSection(&t->job->cs);
+    if (transfer_current(t) && (copy = strdupW(remote)))
+    {
+        free(t->file->remote);
+        t->file->remote = copy;
+        job_touch(t->job);
+    }
+    LeaveCriticalSection(&t->job->cs);
 }
 
 void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOOL transient)

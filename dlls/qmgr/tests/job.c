@@ -762,6 +762,103 @@ static void test_notify_interface(void)
     IBackgroundCopyJob4_Release(job);
 }
 
+/* IBackgroundCopyJobHttpOptions (BITS 2.5): custom headers, security flags
+ * and the client certificate. */
+static void test_http_options(void)
+{
+    static const BYTE hash[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 };
+    IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
+    IBackgroundCopyJobHttpOptions *options;
+    BG_CERT_STORE_LOCATION location;
+    LPWSTR headers, store, subject;
+    WCHAR *big;
+    BYTE *got_hash;
+    ULONG flags;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
+    if (hr != S_OK) return;
+
+    /* Defaults: no headers (S_FALSE, NULL), flags 0, no certificate. */
+    headers = (void *)0xdeadbeef;
+    hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
+    ok(hr == S_FALSE && !headers, "GetCustomHeaders: %#lx %p\n", hr, headers);
+    hr = IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &flags);
+    ok(hr == S_OK && !flags, "GetSecurityFlags: %#lx %#lx\n", hr, flags);
+    hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &got_hash, &subject);
+    ok(hr == HRESULT_FROM_WIN32(RPC_X_BAD_STUB_DATA), "GetClientCertificate without one: %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_RemoveClientCertificate(options);
+    ok(hr == S_FALSE, "RemoveClientCertificate without one: %#lx\n", hr);
+
+    /* Custom headers: at most 16,384 characters with the terminator; NULL removes them. */
+    hr = IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-One: 1\r\nX-Two: 2\r\n");
+    ok(hr == S_OK, "SetCustomHeaders: %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
+    ok(hr == S_OK && headers && !wcscmp(headers, L"X-One: 1\r\nX-Two: 2\r\n"), "GetCustomHeaders: %#lx %s\n",
+       hr, wine_dbgstr_w(headers));
+    CoTaskMemFree(headers);
+    big = malloc(16385 * sizeof(WCHAR));
+    wfill(big, 'h', 16384);
+    big[16384] = 0;
+    hr = IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, big);
+    ok(hr == BG_E_STRING_TOO_LONG, "16,384 characters: %#lx\n", hr);
+    big[16383] = 0;
+    hr = IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, big);
+    ok(hr == S_OK, "16,383 characters: %#lx\n", hr);
+    free(big);
+    hr = IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, NULL);
+    ok(hr == S_OK, "SetCustomHeaders(NULL): %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
+    ok(hr == S_FALSE && !headers, "headers not removed: %#lx\n", hr);
+
+    /* Security flags: documented bits and redirect policies only (E_NOTIMPL otherwise). */
+    hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, BG_SSL_IGNORE_UNKNOWN_CA | BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT);
+    ok(hr == S_OK, "SetSecurityFlags: %#lx\n", hr);
+    IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &flags);
+    ok(flags == (BG_SSL_IGNORE_UNKNOWN_CA | BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT), "flags %#lx\n", flags);
+    hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0x1000);
+    ok(hr == E_NOTIMPL, "unknown flag: %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0x300);
+    ok(hr == E_NOTIMPL, "unknown redirect policy: %#lx\n", hr);
+
+    /* The client certificate, by hash and by subject. */
+    hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(options, BG_CERT_STORE_LOCATION_LOCAL_MACHINE, L"MY",
+                                                                (BYTE *)hash);
+    ok(hr == S_OK, "SetClientCertificateByID: %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &got_hash, &subject);
+    ok(hr == S_OK && location == BG_CERT_STORE_LOCATION_LOCAL_MACHINE && store && !wcscmp(store, L"MY") &&
+       got_hash && !memcmp(got_hash, hash, 20) && !subject, "GetClientCertificate: %#lx\n", hr);
+    CoTaskMemFree(store);
+    CoTaskMemFree(got_hash);
+    hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, 99, L"MY", L"me");
+    ok(hr == E_INVALIDARG, "bad store location: %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", L"me");
+    ok(hr == S_OK, "SetClientCertificateByName: %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &got_hash, &subject);
+    ok(hr == S_OK && location == BG_CERT_STORE_LOCATION_CURRENT_USER && !got_hash && subject && !wcscmp(subject, L"me"),
+       "GetClientCertificate: %#lx\n", hr);
+    CoTaskMemFree(store);
+    CoTaskMemFree(subject);
+
+    /* TakeOwnership drops the headers and the certificate. */
+    IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-Secret: 1\r\n");
+    hr = IBackgroundCopyJob4_TakeOwnership(job);
+    ok(hr == S_OK, "TakeOwnership: %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
+    ok(hr == S_FALSE, "headers kept over TakeOwnership: %#lx\n", hr);
+    hr = IBackgroundCopyJobHttpOptions_RemoveClientCertificate(options);
+    ok(hr == S_FALSE, "certificate kept over TakeOwnership: %#lx\n", hr);
+
+    /* Refused once the job is over. */
+    IBackgroundCopyJob4_Cancel(job);
+    ok(IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, NULL) == BG_E_INVALID_STATE, "SetCustomHeaders\n");
+    ok(IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0) == BG_E_INVALID_STATE, "SetSecurityFlags\n");
+    ok(IBackgroundCopyJobHttpOptions_RemoveClientCertificate(options) == BG_E_INVALID_STATE, "RemoveClientCertificate\n");
+    IBackgroundCopyJobHttpOptions_Release(options);
+    IBackgroundCopyJob4_Release(job);
+}
+
 static void test_null_arguments(void)
 {
     IBackgroundCopyManager *inproc = get_inproc_manager();
@@ -834,6 +931,7 @@ START_TEST(job)
     test_replace_prefix();
     test_ranges();
     test_notify_interface();
+    test_http_options();
     test_null_arguments();
 
     IBackgroundCopyManager_Release(manager);

@@ -134,6 +134,14 @@ static void test_persistence(void)
     ok(IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/one", L"C:\\qmgr\\one") == S_OK, "AddFile\n");
     ok(IBackgroundCopyJob4_AddFileWithRanges(job, L"http://127.0.0.1/two", L"C:\\qmgr\\two", 2, ranges) == S_OK,
        "AddFileWithRanges\n");
+    {
+        IBackgroundCopyJobHttpOptions *options;
+        IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+        IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-Kept: yes\r\n");
+        IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0x108);
+        IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", L"me");
+        IBackgroundCopyJobHttpOptions_Release(options);
+    }
     IBackgroundCopyJob4_GetTimes(job, &times);
     IBackgroundCopyJob4_GetOwnerElevationState(job, &elevated);
     IBackgroundCopyJob4_Release(job);
@@ -186,6 +194,25 @@ static void test_persistence(void)
     }
     IBackgroundCopyJob4_GetTimes(job, &times2);
     ok(!CompareFileTime(&times.CreationTime, &times2.CreationTime), "creation time changed\n");
+    {
+        IBackgroundCopyJobHttpOptions *options;
+        BG_CERT_STORE_LOCATION location;
+        LPWSTR headers = NULL, store = NULL, subject = NULL;
+        BYTE *hash = NULL;
+
+        IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+        IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
+        ok(headers && !wcscmp(headers, L"X-Kept: yes\r\n"), "custom headers %s\n", wine_dbgstr_w(headers));
+        IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &value);
+        ok(value == 0x108, "security flags %#lx\n", value);
+        hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &hash, &subject);
+        ok(hr == S_OK && subject && !wcscmp(subject, L"me"), "certificate %#lx %s\n", hr, wine_dbgstr_w(subject));
+        CoTaskMemFree(headers);
+        CoTaskMemFree(store);
+        CoTaskMemFree(subject);
+        CoTaskMemFree(hash);
+        IBackgroundCopyJobHttpOptions_Release(options);
+    }
 
     IBackgroundCopyJob4_EnumFiles(job, &files);
     IEnumBackgroundCopyFiles_GetCount(files, &count);

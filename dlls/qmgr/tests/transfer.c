@@ -865,6 +865,71 @@ static void test_server_kinds(void)
     }
 }
 
+/* IBackgroundCopyJobHttpOptions on the wire: custom headers reach the
+ * server; redirects are reported in the remote name, or refused. */
+static void test_http_options(void)
+{
+    IBackgroundCopyJobHttpOptions *options;
+    IEnumBackgroundCopyFiles *files;
+    IBackgroundCopyFile *file;
+    WCHAR url[300], local[MAX_PATH], expected[300];
+    IBackgroundCopyJob4 *job;
+    BG_JOB_STATE state;
+    LPWSTR remote;
+    char key[32];
+    char line[2048];
+    BOOL seen = FALSE;
+    FILE *f;
+
+    /* The query only marks this test's requests in the server's log. */
+    fault_url(url, key, "/redirect/302/data/%u?key=%k", 5000);
+    local_path(local, L"redirect.bin");
+    if (!(job = start_job(L"http options", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+    ok(IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-Qmgr-Test: hello\r\n") == S_OK, "SetCustomHeaders\n");
+    ok(IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT) == S_OK,
+       "SetSecurityFlags\n");
+    resume(job);
+    state = wait_for_state(job, ALL_END_STATES, 30000);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
+
+    /* ALLOW_REPORT: the remote name is now where the server sent us. */
+    IBackgroundCopyJob4_EnumFiles(job, &files);
+    IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
+    IBackgroundCopyFile_GetRemoteName(file, &remote);
+    swprintf(expected, ARRAY_SIZE(expected), L"http://127.0.0.1:%d/data/5000?key=%hs", fault_port, key);
+    ok(!wcscmp(remote, expected), "remote name %s, expected %s\n", wine_dbgstr_w(remote), wine_dbgstr_w(expected));
+    CoTaskMemFree(remote);
+    IBackgroundCopyFile_Release(file);
+    IEnumBackgroundCopyFiles_Release(files);
+    IBackgroundCopyJob4_Complete(job);
+    ok(check_content(local, 0, 5000, 0), "wrong content\n");
+
+    /* The custom header went with both requests. */
+    if ((f = fopen(fault_log, "r")))
+    {
+        while (fgets(line, sizeof(line), f))
+            if (strstr(line, key) && strstr(line, "/data/") && strstr(line, "\"custom\": \"hello\"")) seen = TRUE;
+        fclose(f);
+    }
+    ok(seen, "custom header not received by the server\n");
+    IBackgroundCopyJobHttpOptions_Release(options);
+    IBackgroundCopyJob4_Release(job);
+    DeleteFileW(local);
+
+    /* DISALLOW: a redirect is fatal, HRESULT_FROM_WIN32 of its status. */
+    fault_url(url, key, "/redirect/302/data/%u?key=%k", 5000);
+    if (!(job = start_job(L"no redirects", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+    IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, BG_HTTP_REDIRECT_POLICY_DISALLOW);
+    resume(job);
+    state = wait_for_state(job, ALL_END_STATES, 30000);
+    ok(state == BG_JOB_STATE_ERROR, "state %d\n", state);
+    check_error(job, HRESULT_FROM_WIN32(302), BG_ERROR_CONTEXT_REMOTE_FILE, L"http");
+    IBackgroundCopyJobHttpOptions_Release(options);
+    finish(job);
+}
+
 /* Basic authentication with the job's credentials. */
 static void test_credentials(void)
 {
@@ -1050,6 +1115,7 @@ START_TEST(transfer)
     test_ranges();
     test_server_kinds();
     test_credentials();
+    test_http_options();
     test_callbacks();
     test_add_after_transfer();
     test_large_file();
