@@ -5,7 +5,9 @@
  * called (JobTransferred, JobError) as its notify flags ask; when there is
  * no callback, or it fails, the notify command line runs instead.  With
  * BG_NOTIFY_JOB_MODIFICATION, changes of state and progress are reported
- * through JobModification, a burst of changes as one call.  All of it
+ * through JobModification, a burst of changes as one call, and with
+ * BG_NOTIFY_FILE_TRANSFERRED each finished file through
+ * IBackgroundCopyCallback2::FileTransferred.  All of it
  * happens on threads of its own with no lock held: a client that takes its
  * time in a callback delays nobody else.
  */
@@ -141,5 +143,59 @@ void job_modified(struct job *job)
     {
         job->modification_pending = FALSE;
         IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+    }
+}
+
+struct file_notification
+{
+    struct job *job;
+    struct file *file;
+    IBackgroundCopyCallback *callback;
+};
+
+static DWORD WINAPI file_transferred_main(void *arg)
+{
+    struct file_notification *n = arg;
+    IBackgroundCopyCallback2 *callback2;
+    IBackgroundCopyFile2 *file;
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    /* Only a client that implements IBackgroundCopyCallback2 hears of files. */
+    if (SUCCEEDED(IBackgroundCopyCallback_QueryInterface(n->callback, &IID_IBackgroundCopyCallback2, (void **)&callback2)))
+    {
+        if (SUCCEEDED(file_object_create(n->job, n->file, &file)))
+        {
+            IBackgroundCopyCallback2_FileTransferred(callback2, (IBackgroundCopyJob *)&n->job->IBackgroundCopyJob4_iface,
+                                                     (IBackgroundCopyFile *)file);
+            IBackgroundCopyFile2_Release(file);
+        }
+        IBackgroundCopyCallback2_Release(callback2);
+    }
+    IBackgroundCopyCallback_Release(n->callback);
+    IBackgroundCopyJob4_Release(&n->job->IBackgroundCopyJob4_iface);
+    free(n);
+    CoUninitialize();
+    return 0;
+}
+
+/* BG_NOTIFY_FILE_TRANSFERRED: called with the job's lock held when one of
+ * its files is complete. */
+void job_file_transferred(struct job *job, struct file *file)
+{
+    struct file_notification *n;
+
+    if (!job->callback || !(job->notify_flags & BG_NOTIFY_FILE_TRANSFERRED) || (job->notify_flags & BG_NOTIFY_DISABLE))
+        return;
+    if (!(n = malloc(sizeof(*n)))) return;
+    n->job = job;
+    n->file = file;
+    n->callback = job->callback;
+    IBackgroundCopyCallback_AddRef(n->callback);
+    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+    if (!QueueUserWorkItem(file_transferred_main, n, WT_EXECUTELONGFUNCTION))
+    {
+        IBackgroundCopyCallback_Release(n->callback);
+        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+        free(n);
     }
 }

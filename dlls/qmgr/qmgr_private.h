@@ -209,6 +209,7 @@ void job_set_error(struct job *job, HRESULT code, BG_ERROR_CONTEXT context, stru
                    const WCHAR *protocol);
 void job_notify(struct job *job);
 void job_modified(struct job *job);
+void job_file_transferred(struct job *job, struct file *file);
 void job_release_worker(struct job *job);
 HRESULT job_enter(struct job *job, BOOL modify);
 HRESULT job_enter_modify(struct job *job);

@@ -204,6 +204,7 @@ void transfer_file_done(struct transfer *t, HANDLE handle)
         file->progress.Completed = TRUE;
         job->last_progress = GetTickCount64();
         job_touch(job);
+        job_file_transferred(job, file);
     }
     LeaveCriticalSection(&job->cs);
 }

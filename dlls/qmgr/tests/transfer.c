@@ -964,11 +964,12 @@ static void test_credentials(void)
 /* IBackgroundCopyCallback: JobTransferred and JobError reach the client. */
 static HANDLE transferred_event, error_event;
 static HRESULT error_code;
-static LONG modifications;
+static LONG modifications, files_transferred;
 
 static HRESULT WINAPI callback_QueryInterface(IBackgroundCopyCallback *iface, REFIID riid, void **obj)
 {
-    if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IBackgroundCopyCallback))
+    if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IBackgroundCopyCallback) ||
+        IsEqualGUID(riid, &IID_IBackgroundCopyCallback2))
     {
         *obj = iface;
         return S_OK;
@@ -1001,12 +1002,21 @@ static HRESULT WINAPI callback_JobModification(IBackgroundCopyCallback *iface, I
     return S_OK;
 }
 
-static const IBackgroundCopyCallbackVtbl callback_vtbl =
+static HRESULT WINAPI callback_FileTransferred(IBackgroundCopyCallback2 *iface, IBackgroundCopyJob *job,
+                                               IBackgroundCopyFile *file)
 {
-    callback_QueryInterface, callback_AddRef, callback_Release,
-    callback_JobTransferred, callback_JobError, callback_JobModification,
+    InterlockedIncrement(&files_transferred);
+    return S_OK;
+}
+
+/* One object for IBackgroundCopyCallback and IBackgroundCopyCallback2. */
+static const IBackgroundCopyCallback2Vtbl callback_vtbl =
+{
+    (void *)callback_QueryInterface, (void *)callback_AddRef, (void *)callback_Release,
+    (void *)callback_JobTransferred, (void *)callback_JobError, (void *)callback_JobModification,
+    callback_FileTransferred,
 };
-static IBackgroundCopyCallback callback = { &callback_vtbl };
+static IBackgroundCopyCallback2 callback = { &callback_vtbl };
 
 static void test_callbacks(void)
 {
@@ -1035,6 +1045,20 @@ static void test_callbacks(void)
     ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
     Sleep(200);
     ok(modifications > 0, "JobModification not called\n");
+    ok(!files_transferred, "FileTransferred called without BG_NOTIFY_FILE_TRANSFERRED\n");
+    IBackgroundCopyJob4_Complete(job);
+    IBackgroundCopyJob4_Release(job);
+
+    /* BG_NOTIFY_FILE_TRANSFERRED: IBackgroundCopyCallback2 hears of each file. */
+    if (!(job = start_job(L"callback files", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    local_path(local, L"callback2.bin");
+    IBackgroundCopyJob4_AddFile(job, url, local);
+    IBackgroundCopyJob4_SetNotifyInterface(job, (IUnknown *)&callback);
+    IBackgroundCopyJob4_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_FILE_TRANSFERRED);
+    resume(job);
+    ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
+    Sleep(500);
+    ok(files_transferred == 2, "FileTransferred called %ld times\n", files_transferred);
     IBackgroundCopyJob4_Complete(job);
     DeleteFileW(local);
     IBackgroundCopyJob4_Release(job);
