@@ -198,7 +198,6 @@ static HRESULT WINAPI http_options_SetSecurityFlags(IBackgroundCopyJobHttpOption
 {
     struct job *job = impl_from_IBackgroundCopyJobHttpOptions(iface);
     ULONG policy = flags & BG_HTTP_REDIRECT_POLICY_MASK;
-    HRESULT hr;
 
     TRACE("%p %#lx\n", job, flags);
 
@@ -206,25 +205,16 @@ static HRESULT WINAPI http_options_SetSecurityFlags(IBackgroundCopyJobHttpOption
         (policy != BG_HTTP_REDIRECT_POLICY_ALLOW_SILENT && policy != BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT &&
          policy != BG_HTTP_REDIRECT_POLICY_DISALLOW))
         return E_NOTIMPL;
-    if (FAILED(hr = job_enter_modify(job))) return hr;
-    job->security_flags = flags;
-    job_touch(job);
-    job_leave(job);
-    return S_OK;
+    return set_job_value(job, &job->security_flags, flags);
 }
 
 static HRESULT WINAPI http_options_GetSecurityFlags(IBackgroundCopyJobHttpOptions *iface, ULONG *flags)
 {
     struct job *job = impl_from_IBackgroundCopyJobHttpOptions(iface);
-    HRESULT hr;
 
     TRACE("%p %p\n", job, flags);
 
-    if (!flags) return E_INVALIDARG;
-    if (FAILED(hr = job_enter(job, FALSE))) return hr;
-    *flags = job->security_flags;
-    job_leave(job);
-    return S_OK;
+    return get_job_value(job, &job->security_flags, flags);
 }
 
 const IBackgroundCopyJobHttpOptionsVtbl http_options_vtbl =

@@ -705,7 +705,7 @@ static HRESULT WINAPI job_GetDescription(IBackgroundCopyJob4 *iface, LPWSTR *des
 }
 
 /* Sets a DWORD-sized field of a live job. */
-static HRESULT set_job_value(struct job *job, DWORD *field, DWORD value)
+HRESULT set_job_value(struct job *job, DWORD *field, DWORD value)
 {
     HRESULT hr;
 
@@ -716,7 +716,7 @@ static HRESULT set_job_value(struct job *job, DWORD *field, DWORD value)
     return S_OK;
 }
 
-static HRESULT get_job_value(struct job *job, const DWORD *field, DWORD *ret)
+HRESULT get_job_value(struct job *job, const DWORD *field, DWORD *ret)
 {
     HRESULT hr;
 

@@ -214,6 +214,8 @@ void job_release_worker(struct job *job);
 HRESULT job_enter(struct job *job, BOOL modify);
 HRESULT job_enter_modify(struct job *job);
 void job_leave(struct job *job);
+HRESULT set_job_value(struct job *job, DWORD *field, DWORD value);
+HRESULT get_job_value(struct job *job, const DWORD *field, DWORD *ret);
 
 HRESULT enum_jobs_create(struct job **jobs, ULONG count, IEnumBackgroundCopyJobs **ret);
 HRESULT enum_files_create(struct job *job, IEnumBackgroundCopyFiles **ret);
