@@ -7,18 +7,26 @@
  * up, and a download would stop when the program that started it exits.
  * While any job has work to do, the service therefore keeps one ordinary
  * child running (rundll32 on our KeepPrefixAlive entry), which waits for
- * the service to go away and is ended as soon as nothing is left to do.
+ * the service to go away.  It is ended a few seconds after the last job
+ * ran out of work: starting a process costs the wineserver about as much
+ * as two hundred small downloads, so a burst of short jobs shares one.
  */
 
 #include "qmgr_private.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
-static HANDLE keeper;
+#define KEEPER_LINGER_MS 5000
 
-/* Called by the scheduler after every pass; only it starts or ends the keeper. */
-void keeper_update(BOOL needed)
+static HANDLE keeper;
+static ULONGLONG idle_since;
+
+/* Called by the scheduler after every pass; only it starts or ends the
+ * keeper.  Returns how soon (ms) it wants to be called again. */
+DWORD keeper_update(BOOL needed)
 {
+    ULONGLONG now = GetTickCount64();
+
     WCHAR rundll32[MAX_PATH], cmdline[MAX_PATH + 64];
     STARTUPINFOW si = { sizeof(si) };
     PROCESS_INFORMATION pi;
@@ -28,6 +36,9 @@ void keeper_update(BOOL needed)
         CloseHandle(keeper);
         keeper = NULL;
     }
+    if (needed) idle_since = 0;
+    else if (keeper && !idle_since) idle_since = now;
+
     if (needed && !keeper)
     {
         GetSystemDirectoryW(rundll32, MAX_PATH);
@@ -44,6 +55,7 @@ void keeper_update(BOOL needed)
     }
     else if (!needed && keeper)
     {
+        if (now - idle_since < KEEPER_LINGER_MS) return KEEPER_LINGER_MS - (now - idle_since);
         /* The prefix may stop at once: what the jobs became goes to disk first. */
         store_sync();
         TRACE("keeper ended\n");
@@ -51,6 +63,14 @@ void keeper_update(BOOL needed)
         CloseHandle(keeper);
         keeper = NULL;
     }
+    return INFINITE;
+}
+
+/* The service is stopping: no linger. */
+void keeper_end(void)
+{
+    idle_since = 1;
+    keeper_update(FALSE);
 }
 
 /* rundll32 entry point, in the keeper process: waits for the service. */

@@ -236,7 +236,8 @@ void store_job_changed(struct job *job);
 void store_sync(void);
 
 /* the ordinary child that keeps the prefix up while jobs have work */
-void keeper_update(BOOL needed);
+DWORD keeper_update(BOOL needed);
+void keeper_end(void);
 
 /* scheduler */
 HRESULT scheduler_start(void);

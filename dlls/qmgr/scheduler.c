@@ -182,7 +182,7 @@ static DWORD schedule(void)
         }
     }
     LeaveCriticalSection(&manager.cs);
-    keeper_update(busy || best);
+    next = min(next, now + keeper_update(busy || best));
 
     for (i = 0; i < error_count; i++)
     {
@@ -205,7 +205,7 @@ static DWORD WINAPI scheduler_main(void *arg)
         timeout = schedule();
         WaitForSingleObject(wake_event, timeout);
     }
-    keeper_update(FALSE);
+    keeper_end();
     TRACE("stopped\n");
     return 0;
 }
