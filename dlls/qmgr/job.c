@@ -293,8 +293,16 @@ static HRESULT job_add_files(struct job *job, ULONG count, const BG_FILE_INFO *i
         if (!(files[0]->ranges = malloc(range_count * sizeof(*ranges)))) hr = E_OUTOFMEMORY;
         else
         {
+            UINT64 total = 0;
+            DWORD i;
+
             memcpy(files[0]->ranges, ranges, range_count * sizeof(*ranges));
             files[0]->range_count = range_count;
+            /* A file of ranges is as big as its ranges, known now unless
+             * one runs to the end of the file. */
+            for (i = 0; i < range_count && total != BG_SIZE_UNKNOWN; i++)
+                total = ranges[i].Length == BG_LENGTH_TO_EOF ? BG_SIZE_UNKNOWN : total + ranges[i].Length;
+            files[0]->progress.BytesTotal = total;
         }
     }
     if (FAILED(hr))

@@ -89,6 +89,8 @@ static void test_file_ranges(void)
 {
     IBackgroundCopyJob4 *job = create_job4(manager, L"ranges", BG_JOB_TYPE_DOWNLOAD, NULL);
     BG_FILE_RANGE given[3] = { { 1000, 10 }, { 0, 100 }, { 5000, BG_LENGTH_TO_EOF } }, *ranges;
+    BG_FILE_PROGRESS progress;
+    BG_JOB_PROGRESS job_progress;
     IBackgroundCopyFile2 *file;
     DWORD count;
     HRESULT hr;
@@ -106,7 +108,19 @@ static void test_file_ranges(void)
         ok(ranges[2].InitialOffset == 5000 && ranges[2].Length == BG_LENGTH_TO_EOF, "range 2\n");
     }
     CoTaskMemFree(ranges);
+    /* A range to the end of the file leaves the size unknown. */
+    IBackgroundCopyFile2_GetProgress(file, &progress);
+    ok(progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
     IBackgroundCopyFile2_Release(file);
+    IBackgroundCopyJob4_Cancel(job);
+    IBackgroundCopyJob4_Release(job);
+
+    /* Otherwise a file of ranges is as big as its ranges. */
+    job = create_job4(manager, L"finite ranges", BG_JOB_TYPE_DOWNLOAD, NULL);
+    hr = IBackgroundCopyJob4_AddFileWithRanges(job, L"http://127.0.0.1/r.bin", L"C:\\qmgr\\r2.bin", 2, given);
+    ok(hr == S_OK, "AddFileWithRanges: %#lx\n", hr);
+    IBackgroundCopyJob4_GetProgress(job, &job_progress);
+    ok(job_progress.BytesTotal == 110, "BytesTotal %s\n", wine_dbgstr_longlong(job_progress.BytesTotal));
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 }
