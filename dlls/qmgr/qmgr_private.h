@@ -6,7 +6,6 @@
 #define __QMGR_PRIVATE_H
 
 #include <stdarg.h>
-#include <stdbool.h>
 
 #define COBJMACROS
 #include "windef.h"
