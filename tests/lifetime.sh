@@ -6,7 +6,7 @@
 # up, Wine stops it about 2 s after the last program exits.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-bitsget="$top/programs/bitsget/bitsget.exe"
+bitsget=${BITSGET:-$top/build/x86_64/bitsget.exe}
 dest='C:\users\Public\lifetime.bin'
 unix_dest="$WINEPREFIX/drive_c/users/Public/lifetime.bin"
 failures=0

@@ -147,15 +147,29 @@ static HRESULT register_classes(void)
     return HRESULT_FROM_WIN32(err);
 }
 
+/* The service runs in the prefix's own bitness.  Our 32-bit copy in a
+ * 64-bit prefix (syswow64) must leave the service alone and only make the
+ * classes and AppID known in the 32-bit registry view, where 32-bit clients
+ * look them up. */
+static BOOL is_wow64(void)
+{
+    BOOL wow64 = FALSE;
+
+    return IsWow64Process(GetCurrentProcess(), &wow64) && wow64;
+}
+
 HRESULT WINAPI DllRegisterServer(void)
 {
     HRESULT hr;
 
     TRACE("\n");
 
-    if (FAILED(hr = register_service())) return hr;
-    if (FAILED(hr = register_service_dll())) return hr;
-    if (FAILED(hr = register_svchost_group())) return hr;
+    if (!is_wow64())
+    {
+        if (FAILED(hr = register_service())) return hr;
+        if (FAILED(hr = register_service_dll())) return hr;
+        if (FAILED(hr = register_svchost_group())) return hr;
+    }
     if (FAILED(hr = register_appid())) return hr;
     return register_classes();
 }

@@ -337,7 +337,8 @@ int __cdecl wmain(int argc, WCHAR **argv)
         WCHAR guid[40];
         IBackgroundCopyJob_GetId(job, &id);
         StringFromGUID2(&id, guid, ARRAY_SIZE(guid));
-        wprintf(detach ? L"%ls\n" : L"job %ls\n", guid);
+        if (detach) wprintf(L"%ls\n", guid);
+        else wprintf(L"job %ls (%u-bit client)\n", guid, (unsigned int)sizeof(void *) * 8);
     }
     if (detach) return 0;
     ret = wait_and_complete(job);

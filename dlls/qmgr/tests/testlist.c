@@ -6,6 +6,7 @@
 #define STANDALONE
 #include "wine/test.h"
 
+extern void func_bitness(void);
 extern void func_enum(void);
 extern void func_file(void);
 extern void func_framework(void);
@@ -17,6 +18,7 @@ extern void func_transfer(void);
 
 const struct test winetest_testlist[] =
 {
+    { "bitness", func_bitness },
     { "enum", func_enum },
     { "file", func_file },
     { "framework", func_framework },
