@@ -4,6 +4,22 @@
 # prefix, and a later process finds the job by its id and completes it
 # (what Firefox's update agent does).  Without a process keeping the prefix
 # up, Wine stops it about 2 s after the last program exits.
+#
+# Copyright 2026 the qmgr project authors
+#
+# This library is free software; you can redistribute it and/or
+# modify it under the terms of the GNU Lesser General Public
+# License as published by the Free Software Foundation; either
+# version 2.1 of the License, or (at your option) any later version.
+#
+# This library is distributed in the hope that it will be useful,
+# but WITHOUT ANY WARRANTY; without even the implied warranty of
+# MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+# Lesser General Public License for more details.
+#
+# You should have received a copy of the GNU Lesser General Public
+# License along with this library; if not, write to the Free Software
+# Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bitsget=${BITSGET:-$top/build/x86_64/bitsget.exe}

@@ -31,6 +31,22 @@
 # servers_stop
 #   stops both servers through their pid files (TERM, then KILL after 5 s),
 #   waits for them to be gone; quiet, and safe to call any number of times.
+#
+# Copyright 2026 the qmgr project authors
+#
+# This library is free software; you can redistribute it and/or
+# modify it under the terms of the GNU Lesser General Public
+# License as published by the Free Software Foundation; either
+# version 2.1 of the License, or (at your option) any later version.
+#
+# This library is distributed in the hope that it will be useful,
+# but WITHOUT ANY WARRANTY; without even the implied warranty of
+# MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+# Lesser General Public License for more details.
+#
+# You should have received a copy of the GNU Lesser General Public
+# License along with this library; if not, write to the Free Software
+# Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
 
 _qs_alive() {
     # true while process $1 exists and is not a zombie
