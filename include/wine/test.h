@@ -83,8 +83,8 @@ extern LONG winetest_successes;
 extern LONG winetest_failures;
 extern LONG winetest_flaky_failures;       /* failures inside flaky blocks */
 extern LONG winetest_skipped;
-extern LONG winetest_todo_successes;       /* failures inside todo blocks, as expected */
-extern LONG winetest_todo_failures;        /* successes inside todo blocks */
+extern LONG winetest_todo_successes;       /* todo checks that failed, as expected */
+extern LONG winetest_todo_failures;        /* todo checks that passed: failures */
 extern LONG winetest_muted_traces;         /* what the mute threshold silenced */
 extern LONG winetest_muted_skipped;
 extern LONG winetest_muted_todo_successes;
