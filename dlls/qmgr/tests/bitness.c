@@ -86,9 +86,7 @@ static void run_peer(const char *peer, const char *step, const WCHAR *guid)
         ok(0, "cannot start %s: %lu\n", cmdline, GetLastError());
         return;
     }
-    CloseHandle(pi.hThread);
-    wait_child_process(pi.hProcess);
-    CloseHandle(pi.hProcess);
+    wait_child_process(&pi);
 }
 
 static IBackgroundCopyJob4 *peer_find_job(IBackgroundCopyManager *manager, const char *guid)

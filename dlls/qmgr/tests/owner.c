@@ -196,7 +196,8 @@ static void test_owner(void)
     IBackgroundCopyJob4 *job, *child_job;
     ULONG integrity, child_integrity;
     BOOL elevated;
-    HANDLE token, child;
+    PROCESS_INFORMATION child;
+    HANDLE token;
     WCHAR guid[40];
     char args[128];
     GUID id;
@@ -229,11 +230,7 @@ static void test_owner(void)
 
     StringFromGUID2(&id, guid, ARRAY_SIZE(guid));
     snprintf(args, sizeof(args), "owner limited %ls", guid);
-    if ((child = run_child(args, token)))
-    {
-        wait_child_process(child);
-        CloseHandle(child);
-    }
+    if (run_child(args, token, &child)) wait_child_process(&child);
     CloseHandle(token);
 
     child_job = find_job_by_name(L"limited child job");

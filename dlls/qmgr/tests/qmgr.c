@@ -174,7 +174,7 @@ static void test_cross_process(void)
     IBackgroundCopyJob *job;
     WCHAR guid[40];
     char args[128];
-    HANDLE child;
+    PROCESS_INFORMATION child;
     GUID id;
     HRESULT hr;
 
@@ -185,11 +185,7 @@ static void test_cross_process(void)
 
     StringFromGUID2(&id, guid, ARRAY_SIZE(guid));
     snprintf(args, sizeof(args), "qmgr find %ls", guid);
-    if ((child = run_child(args, NULL)))
-    {
-        wait_child_process(child);
-        CloseHandle(child);
-    }
+    if (run_child(args, NULL, &child)) wait_child_process(&child);
     /* The child renamed it. */
     {
         LPWSTR name;

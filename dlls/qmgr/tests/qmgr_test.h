@@ -157,22 +157,20 @@ static inline BOOL file_exists(const WCHAR *path)
     return GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES;
 }
 
-/* Starts this test program again with the given test name and arguments. */
-static inline HANDLE run_child(const char *args, HANDLE token)
+/* Starts this test program again with the given test name and arguments,
+ * for wait_child_process(pi), which closes the handles. */
+static inline BOOL run_child(const char *args, HANDLE token, PROCESS_INFORMATION *pi)
 {
     STARTUPINFOA si = { sizeof(si) };
-    PROCESS_INFORMATION pi;
     char cmdline[MAX_PATH * 2], **argv;
     BOOL ret;
 
     winetest_get_mainargs(&argv);
     snprintf(cmdline, sizeof(cmdline), "\"%s\" %s", argv[0], args);
-    if (token) ret = CreateProcessAsUserA(token, NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
-    else ret = CreateProcessA(NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+    if (token) ret = CreateProcessAsUserA(token, NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, pi);
+    else ret = CreateProcessA(NULL, cmdline, NULL, NULL, FALSE, 0, NULL, NULL, &si, pi);
     ok(ret, "cannot start %s: %lu\n", cmdline, GetLastError());
-    if (!ret) return NULL;
-    CloseHandle(pi.hThread);
-    return pi.hProcess;
+    return ret;
 }
 
 static inline DWORD wait_service_state(SC_HANDLE service, DWORD wanted, DWORD timeout)
