@@ -178,20 +178,31 @@ void job_leave(struct job *job)
     LeaveCriticalSection(&job->cs);
 }
 
-static void job_unlist(struct job *job)
+void job_addref(struct job *job)
 {
-    BOOL release = FALSE;
+    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+}
 
-    EnterCriticalSection(&manager.cs);
-    if (job->listed)
-    {
-        list_remove(&job->entry);
-        job->listed = FALSE;
-        manager.job_count--;
-        release = TRUE;
-    }
-    LeaveCriticalSection(&manager.cs);
-    if (release) IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+void job_release(struct job *job)
+{
+    IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+}
+
+IBackgroundCopyJob *job_interface(struct job *job)
+{
+    return (IBackgroundCopyJob *)&job->IBackgroundCopyJob4_iface;
+}
+
+/* The id never changes; the owner only under the job's lock (TakeOwnership),
+ * and a SID comparison racing with it sees the old owner or the new one. */
+const GUID *job_id(const struct job *job)
+{
+    return &job->id;
+}
+
+BOOL job_owned_by(const struct job *job, const struct owner *owner)
+{
+    return EqualSid(job->owner.sid, owner->sid);
 }
 
 static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob4 *iface, REFIID riid, void **obj)
@@ -523,7 +534,7 @@ static HRESULT WINAPI job_Cancel(IBackgroundCopyJob4 *iface)
     if (!job->running) hr = job_finish(job);
     job_leave(job);
 
-    job_unlist(job);
+    manager_remove_job(job);
     scheduler_wake();
     /* A client often exits right after; the prefix may stop with it. */
     store_sync();
@@ -558,7 +569,7 @@ static HRESULT WINAPI job_Complete(IBackgroundCopyJob4 *iface)
     if (hr == S_OK && partial) hr = BG_S_PARTIAL_COMPLETE;
     job_leave(job);
 
-    job_unlist(job);
+    manager_remove_job(job);
     scheduler_wake();
     store_sync();
     return hr;

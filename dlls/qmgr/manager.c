@@ -22,7 +22,156 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
-struct manager manager;
+/* The list of live jobs: every job a client can find.  Each entry holds a
+ * reference to its job. */
+struct listed_job
+{
+    struct list entry;
+    struct job *job;
+};
+
+static CRITICAL_SECTION jobs_cs;
+static CRITICAL_SECTION_DEBUG jobs_cs_debug =
+{
+    0, 0, &jobs_cs,
+    { &jobs_cs_debug.ProcessLocksList, &jobs_cs_debug.ProcessLocksList },
+      0, 0, { (DWORD_PTR)(__FILE__ ": jobs_cs") }
+};
+static CRITICAL_SECTION jobs_cs = { &jobs_cs_debug, -1, 0, 0, 0, 0 };
+static struct list jobs = LIST_INIT(jobs);
+static ULONG job_count;
+
+/* Jobs counted against the per-user and per-machine quotas; under jobs_cs. */
+static void count_jobs(const struct owner *owner, ULONG *user, ULONG *machine)
+{
+    struct listed_job *listed;
+
+    *user = 0;
+    *machine = job_count;
+    LIST_FOR_EACH_ENTRY(listed, &jobs, struct listed_job, entry)
+        if (job_owned_by(listed->job, owner)) (*user)++;
+}
+
+/* Lists a job; with quota_owner set, only within that owner's quotas
+ * (administrators are exempt from them, as on Windows). */
+HRESULT manager_add_job(struct job *job, const struct owner *quota_owner)
+{
+    struct listed_job *listed;
+    ULONG user_jobs, machine_jobs;
+    HRESULT hr = S_OK;
+
+    if (!(listed = malloc(sizeof(*listed)))) return E_OUTOFMEMORY;
+    listed->job = job;
+    EnterCriticalSection(&jobs_cs);
+    if (quota_owner && !quota_owner->elevated)
+    {
+        count_jobs(quota_owner, &user_jobs, &machine_jobs);
+        if (user_jobs >= MAX_JOBS_PER_USER) hr = BG_E_TOO_MANY_JOBS_PER_USER;
+        else if (machine_jobs >= MAX_JOBS_PER_MACHINE) hr = BG_E_TOO_MANY_JOBS_PER_MACHINE;
+    }
+    if (SUCCEEDED(hr))
+    {
+        job_addref(job);
+        list_add_tail(&jobs, &listed->entry);
+        job_count++;
+    }
+    LeaveCriticalSection(&jobs_cs);
+    if (FAILED(hr)) free(listed);
+    return hr;
+}
+
+/* Unlists a job (Cancel, Complete); FALSE if it was not listed. */
+BOOL manager_remove_job(struct job *job)
+{
+    struct listed_job *listed, *found = NULL;
+
+    EnterCriticalSection(&jobs_cs);
+    LIST_FOR_EACH_ENTRY(listed, &jobs, struct listed_job, entry)
+    {
+        if (listed->job != job) continue;
+        list_remove(&listed->entry);
+        job_count--;
+        found = listed;
+        break;
+    }
+    LeaveCriticalSection(&jobs_cs);
+    if (!found) return FALSE;
+    job_release(found->job);
+    free(found);
+    return TRUE;
+}
+
+/* The listed job with that id, with a reference, or NULL. */
+struct job *manager_find_job(const GUID *id)
+{
+    struct listed_job *listed;
+    struct job *job = NULL;
+
+    EnterCriticalSection(&jobs_cs);
+    LIST_FOR_EACH_ENTRY(listed, &jobs, struct listed_job, entry)
+    {
+        if (!IsEqualGUID(job_id(listed->job), id)) continue;
+        job = listed->job;
+        job_addref(job);
+        break;
+    }
+    LeaveCriticalSection(&jobs_cs);
+    return job;
+}
+
+/* The listed jobs that filter accepts (all with a NULL filter), each with a
+ * reference: callers work on this copy without holding the list's lock and
+ * give it back with manager_put_jobs. */
+HRESULT manager_get_jobs(BOOL (*filter)(struct job *job, void *context), void *context,
+                         struct job ***ret, ULONG *count)
+{
+    struct listed_job *listed;
+    struct job **array = NULL;
+    HRESULT hr = S_OK;
+
+    *count = 0;
+    EnterCriticalSection(&jobs_cs);
+    if (job_count && !(array = malloc(job_count * sizeof(*array)))) hr = E_OUTOFMEMORY;
+    else
+    {
+        LIST_FOR_EACH_ENTRY(listed, &jobs, struct listed_job, entry)
+        {
+            if (filter && !filter(listed->job, context)) continue;
+            job_addref(listed->job);
+            array[(*count)++] = listed->job;
+        }
+    }
+    LeaveCriticalSection(&jobs_cs);
+    *ret = array;
+    return hr;
+}
+
+void manager_put_jobs(struct job **array, ULONG count)
+{
+    ULONG i;
+
+    for (i = 0; i < count; i++) job_release(array[i]);
+    free(array);
+}
+
+/* Cuts every client off: proxies to our objects fail from now on instead
+ * of reaching a service that is going away. */
+void manager_disconnect_all(void)
+{
+    struct listed_job *listed, *next;
+
+    EnterCriticalSection(&jobs_cs);
+    LIST_FOR_EACH_ENTRY_SAFE(listed, next, &jobs, struct listed_job, entry)
+    {
+        list_remove(&listed->entry);
+        CoDisconnectObject((IUnknown *)job_interface(listed->job), 0);
+        job_release(listed->job);
+        free(listed);
+    }
+    job_count = 0;
+    LeaveCriticalSection(&jobs_cs);
+    CoDisconnectObject((IUnknown *)&manager_object, 0);
+}
 
 static HRESULT WINAPI manager_QueryInterface(IBackgroundCopyManager *iface, REFIID riid, void **obj)
 {
@@ -49,24 +198,10 @@ static ULONG WINAPI manager_Release(IBackgroundCopyManager *iface)
     return 1;
 }
 
-/* Jobs counted against the per-user and per-machine quotas. */
-static void count_jobs(const struct owner *owner, ULONG *user, ULONG *machine)
-{
-    struct job *job;
-
-    *user = *machine = 0;
-    LIST_FOR_EACH_ENTRY(job, &manager.jobs, struct job, entry)
-    {
-        (*machine)++;
-        if (EqualSid(job->owner.sid, owner->sid)) (*user)++;
-    }
-}
-
 static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR name,
                                         BG_JOB_TYPE type, GUID *id, IBackgroundCopyJob **ret)
 {
     struct owner caller;
-    ULONG user_jobs, machine_jobs;
     struct job *job;
     HRESULT hr;
 
@@ -85,31 +220,18 @@ static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR n
         return hr;
     }
 
-    EnterCriticalSection(&manager.cs);
-    count_jobs(&caller, &user_jobs, &machine_jobs);
-    /* Administrators are exempt from the quotas, as on Windows. */
-    if (!caller.elevated && user_jobs >= MAX_JOBS_PER_USER) hr = BG_E_TOO_MANY_JOBS_PER_USER;
-    else if (!caller.elevated && machine_jobs >= MAX_JOBS_PER_MACHINE) hr = BG_E_TOO_MANY_JOBS_PER_MACHINE;
-    else
-    {
-        IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
-        list_add_tail(&manager.jobs, &job->entry);
-        job->listed = TRUE;
-        manager.job_count++;
-        store_job_changed(job);
-    }
-    LeaveCriticalSection(&manager.cs);
+    if (SUCCEEDED(hr = manager_add_job(job, &caller))) store_job_changed(job);
     owner_free(&caller);
 
     if (FAILED(hr))
     {
-        WARN("quota reached: %#lx\n", hr);
-        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+        WARN("job not listed: %#lx\n", hr);
+        job_release(job);
         return hr;
     }
 
-    *id = job->id;
-    *ret = (IBackgroundCopyJob *)&job->IBackgroundCopyJob4_iface;
+    *id = *job_id(job);
+    *ret = job_interface(job);
     TRACE("created %s\n", debugstr_guid(id));
     return S_OK;
 }
@@ -117,7 +239,7 @@ static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR n
 static HRESULT WINAPI manager_GetJob(IBackgroundCopyManager *iface, REFGUID id, IBackgroundCopyJob **ret)
 {
     struct owner caller;
-    struct job *job, *found = NULL;
+    struct job *found;
     HRESULT hr;
 
     TRACE("%s %p\n", debugstr_guid(id), ret);
@@ -128,31 +250,28 @@ static HRESULT WINAPI manager_GetJob(IBackgroundCopyManager *iface, REFGUID id, 
 
     if (FAILED(hr = owner_from_caller(&caller))) return hr;
 
-    EnterCriticalSection(&manager.cs);
-    LIST_FOR_EACH_ENTRY(job, &manager.jobs, struct job, entry)
-    {
-        if (!IsEqualGUID(&job->id, id)) continue;
-        found = job;
-        IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
-        break;
-    }
-    LeaveCriticalSection(&manager.cs);
-
+    found = manager_find_job(id);
     if (!found) hr = BG_E_NOT_FOUND;
     else if (SUCCEEDED(hr = job_check_access(found, &caller, FALSE)))
-        *ret = (IBackgroundCopyJob *)&found->IBackgroundCopyJob4_iface;
+        *ret = job_interface(found);
     else
-        IBackgroundCopyJob4_Release(&found->IBackgroundCopyJob4_iface);
+        job_release(found);
 
     owner_free(&caller);
     return hr;
 }
 
+/* A caller sees its own jobs, within the access rules. */
+static BOOL caller_sees_job(struct job *job, void *caller)
+{
+    return job_owned_by(job, caller) && SUCCEEDED(job_check_access(job, caller, FALSE));
+}
+
 static HRESULT WINAPI manager_EnumJobs(IBackgroundCopyManager *iface, DWORD flags, IEnumBackgroundCopyJobs **ret)
 {
-    struct job **jobs = NULL, *job;
+    struct job **found;
     struct owner caller;
-    ULONG count = 0, i;
+    ULONG count;
     HRESULT hr;
 
     TRACE("%#lx %p\n", flags, ret);
@@ -168,26 +287,10 @@ static HRESULT WINAPI manager_EnumJobs(IBackgroundCopyManager *iface, DWORD flag
         owner_free(&caller);
         return E_ACCESSDENIED;
     }
-
-    EnterCriticalSection(&manager.cs);
-    if (manager.job_count && !(jobs = malloc(manager.job_count * sizeof(*jobs)))) hr = E_OUTOFMEMORY;
-    else
-    {
-        LIST_FOR_EACH_ENTRY(job, &manager.jobs, struct job, entry)
-        {
-            if (flags & BG_JOB_ENUM_ALL_USERS) ;
-            else if (!EqualSid(job->owner.sid, caller.sid) || FAILED(job_check_access(job, &caller, FALSE)))
-                continue;
-            IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
-            jobs[count++] = job;
-        }
-    }
-    LeaveCriticalSection(&manager.cs);
+    hr = manager_get_jobs((flags & BG_JOB_ENUM_ALL_USERS) ? NULL : caller_sees_job, &caller, &found, &count);
     owner_free(&caller);
-
-    if (SUCCEEDED(hr)) hr = enum_jobs_create(jobs, count, ret);
-    for (i = 0; i < count; i++) IBackgroundCopyJob4_Release(&jobs[i]->IBackgroundCopyJob4_iface);
-    free(jobs);
+    if (SUCCEEDED(hr)) hr = enum_jobs_create(found, count, ret);
+    manager_put_jobs(found, count);
     return hr;
 }
 

@@ -34,32 +34,8 @@
 #include "bits2_5.h"
 #include "bits3_0.h"
 #include "wine/list.h"
+#include "qmgr_bits.h"
 #include "wine/debug.h"
-
-/* Message ids of the error context descriptions (Windows' bitsmsg.h). */
-#ifndef BG_E_ERROR_CONTEXT_UNKNOWN
-#define BG_E_ERROR_CONTEXT_UNKNOWN                     0x80200006
-#define BG_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER       0x80200007
-#define BG_E_ERROR_CONTEXT_LOCAL_FILE                  0x80200008
-#define BG_E_ERROR_CONTEXT_REMOTE_FILE                 0x80200009
-#define BG_E_ERROR_CONTEXT_GENERAL_TRANSPORT           0x8020000A
-#define BG_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION  0x8020000B
-#define BG_E_ERROR_CONTEXT_REMOTE_APPLICATION          0x80200024
-#endif
-
-/* IBackgroundCopyJobHttpOptions' security flags (Windows' bits2_5.h). */
-#ifndef BG_SSL_ENABLE_CRL_CHECK
-#define BG_SSL_ENABLE_CRL_CHECK                     0x0001
-#define BG_SSL_IGNORE_CERT_CN_INVALID               0x0002
-#define BG_SSL_IGNORE_CERT_DATE_INVALID             0x0004
-#define BG_SSL_IGNORE_UNKNOWN_CA                    0x0008
-#define BG_SSL_IGNORE_CERT_WRONG_USAGE              0x0010
-#define BG_HTTP_REDIRECT_POLICY_MASK                0x0700
-#define BG_HTTP_REDIRECT_POLICY_ALLOW_SILENT        0x0000
-#define BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT        0x0100
-#define BG_HTTP_REDIRECT_POLICY_DISALLOW            0x0200
-#define BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP 0x0800
-#endif
 
 /* Limits Microsoft documents for BITS. */
 #define MAX_DISPLAY_NAME      256
@@ -149,8 +125,6 @@ struct job
     IBackgroundCopyJobHttpOptions IBackgroundCopyJobHttpOptions_iface;
     LONG ref;
     CRITICAL_SECTION cs;
-    struct list entry;           /* manager.jobs, under manager.cs */
-    BOOL listed;
 
     GUID id;
     BG_JOB_TYPE type;
@@ -203,13 +177,15 @@ static inline struct job *impl_from_IBackgroundCopyJob4(IBackgroundCopyJob4 *ifa
     return CONTAINING_RECORD(iface, struct job, IBackgroundCopyJob4_iface);
 }
 
-struct manager
-{
-    CRITICAL_SECTION cs;
-    struct list jobs;
-    ULONG job_count;
-};
-extern struct manager manager;
+/* the list of live jobs (manager.c) */
+HRESULT manager_add_job(struct job *job, const struct owner *quota_owner);
+BOOL manager_remove_job(struct job *job);
+struct job *manager_find_job(const GUID *id);
+HRESULT manager_get_jobs(BOOL (*filter)(struct job *job, void *context), void *context,
+                         struct job ***jobs, ULONG *count);
+void manager_put_jobs(struct job **jobs, ULONG count);
+void manager_disconnect_all(void);
+
 extern HINSTANCE qmgr_instance;
 
 extern IBackgroundCopyManager manager_object;
@@ -217,6 +193,11 @@ extern const IBackgroundCopyJobHttpOptionsVtbl http_options_vtbl;
 extern IClassFactory manager_factory;
 
 HRESULT job_create(const WCHAR *name, BG_JOB_TYPE type, const struct owner *owner, struct job **job);
+void job_addref(struct job *job);
+void job_release(struct job *job);
+IBackgroundCopyJob *job_interface(struct job *job);
+const GUID *job_id(const struct job *job);
+BOOL job_owned_by(const struct job *job, const struct owner *owner);
 HRESULT job_check_access(struct job *job, const struct owner *caller, BOOL modify);
 void job_set_state(struct job *job, BG_JOB_STATE state);
 void job_touch(struct job *job);

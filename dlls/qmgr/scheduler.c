@@ -126,16 +126,17 @@ static void start_worker(struct job *job)
  * long to sleep before the next timer. */
 static DWORD schedule(void)
 {
-    struct job *job, *best = NULL, *running_bg = NULL, **errored = NULL;
+    struct job *job, *best = NULL, *running_bg = NULL, **jobs, **errored = NULL;
     ULONGLONG now = GetTickCount64(), next = now + INFINITE;
-    ULONG foreground = 0, error_count = 0, i;
+    ULONG foreground = 0, error_count = 0, count, i, j;
     BOOL busy = FALSE;
 
-    EnterCriticalSection(&manager.cs);
-    if (manager.job_count) errored = malloc(manager.job_count * sizeof(*errored));
+    if (FAILED(manager_get_jobs(NULL, NULL, &jobs, &count))) return 1000;
+    if (count) errored = malloc(count * sizeof(*errored));
 
-    LIST_FOR_EACH_ENTRY(job, &manager.jobs, struct job, entry)
+    for (j = 0; j < count; j++)
     {
+        job = jobs[j];
         EnterCriticalSection(&job->cs);
         if (job_check_timeouts(job, now, &next) && errored)
         {
@@ -197,7 +198,7 @@ static DWORD schedule(void)
             LeaveCriticalSection(&best->cs);
         }
     }
-    LeaveCriticalSection(&manager.cs);
+    manager_put_jobs(jobs, count);
     next = min(next, now + keeper_update(busy || best));
 
     for (i = 0; i < error_count; i++)

@@ -74,25 +74,6 @@ static DWORD WINAPI service_handler(DWORD control, DWORD type, void *data, void 
     }
 }
 
-/* Cut every client off: proxies to our objects fail from now on instead of
- * reaching a service that is going away. */
-static void disconnect_all_jobs(void)
-{
-    struct job *job, *next;
-
-    EnterCriticalSection(&manager.cs);
-    LIST_FOR_EACH_ENTRY_SAFE(job, next, &manager.jobs, struct job, entry)
-    {
-        list_remove(&job->entry);
-        job->listed = FALSE;
-        CoDisconnectObject((IUnknown *)&job->IBackgroundCopyJob4_iface, 0);
-        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
-    }
-    manager.job_count = 0;
-    LeaveCriticalSection(&manager.cs);
-    CoDisconnectObject((IUnknown *)&manager_object, 0);
-}
-
 void WINAPI ServiceMain(DWORD argc, LPWSTR *argv)
 {
     DWORD cookies[ARRAY_SIZE(manager_clsids)];
@@ -133,7 +114,7 @@ void WINAPI ServiceMain(DWORD argc, LPWSTR *argv)
     for (i = 0; i < registered; i++) CoRevokeClassObject(cookies[i]);
     scheduler_stop();
     store_stop();
-    disconnect_all_jobs();
+    manager_disconnect_all();
     CoUninitialize();
     CloseHandle(stop_event);
 
@@ -171,8 +152,6 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
     {
         qmgr_instance = instance;
         DisableThreadLibraryCalls(instance);
-        InitializeCriticalSection(&manager.cs);
-        list_init(&manager.jobs);
     }
     return TRUE;
 }

@@ -658,12 +658,9 @@ static void store_load(void)
             continue;
         }
         job_loaded(job);
-        EnterCriticalSection(&manager.cs);
-        list_add_tail(&manager.jobs, &job->entry);
-        job->listed = TRUE;
-        manager.job_count++;
-        LeaveCriticalSection(&manager.cs);
-        TRACE("loaded job %s\n", debugstr_guid(&job->id));
+        if (FAILED(manager_add_job(job, NULL))) ERR("cannot list job %s\n", debugstr_guid(&job->id));
+        else TRACE("loaded job %s\n", debugstr_guid(&job->id));
+        job_release(job);
     } while (FindNextFileW(find, &data));
     FindClose(find);
 }

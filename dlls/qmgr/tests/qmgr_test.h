@@ -35,18 +35,13 @@
 #include "bits3_0.h"
 #include "winsvc.h"
 #include "wine/test.h"
+#include "qmgr_bits.h"
 
 /* The proxy refuses a NULL [ref] pointer before the call reaches the
  * service, on Windows as on Wine; our own checks are then seen only by an
  * in-process caller (see get_inproc_manager). */
 #define RPC_NULL_REF HRESULT_FROM_WIN32(RPC_X_NULL_REF_POINTER)
 
-/* IBackgroundCopyJobHttpOptions' flags, which Wine's bits2_5.h lacks. */
-#ifndef BG_SSL_IGNORE_UNKNOWN_CA
-#define BG_SSL_IGNORE_UNKNOWN_CA              0x0008
-#define BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT  0x0100
-#define BG_HTTP_REDIRECT_POLICY_DISALLOW      0x0200
-#endif
 
 static inline void wfill(WCHAR *s, WCHAR c, size_t n)
 {
