@@ -213,6 +213,18 @@ void job_leave(struct job *job);
 HRESULT set_job_value(struct job *job, DWORD *field, DWORD value);
 HRESULT get_job_value(struct job *job, const DWORD *field, DWORD *ret);
 
+/* what both enumerators hold (enum_items.c) */
+struct enum_items
+{
+    IUnknown **items;
+    ULONG count;
+    ULONG pos;
+};
+HRESULT enum_items_init(struct enum_items *e, IUnknown **items, ULONG count, ULONG pos);
+void enum_items_free(struct enum_items *e);
+HRESULT enum_items_next(struct enum_items *e, ULONG celt, IUnknown **out, ULONG *fetched);
+HRESULT enum_items_skip(struct enum_items *e, ULONG celt);
+
 HRESULT enum_jobs_create(struct job **jobs, ULONG count, IEnumBackgroundCopyJobs **ret);
 HRESULT enum_files_create(struct job *job, IEnumBackgroundCopyFiles **ret);
 HRESULT file_object_create(struct job *job, struct file *file, IBackgroundCopyFile2 **ret);
