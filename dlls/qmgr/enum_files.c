@@ -18,7 +18,7 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-#include "qmgr_private.h"
+#include "job.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 

@@ -22,37 +22,51 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-#include "qmgr_private.h"
+#include "job.h"
 #include "shlwapi.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
+
+struct file *file_alloc(void)
+{
+    struct file *file;
+
+    if (!(file = calloc(1, sizeof(*file)))) return NULL;
+    file->progress.BytesTotal = BG_SIZE_UNKNOWN;
+    return file;
+}
 
 struct file *file_new(const WCHAR *remote, const WCHAR *local)
 {
     struct file *file;
 
-    if (!(file = calloc(1, sizeof(*file)))) return NULL;
+    if (!(file = file_alloc())) return NULL;
     if (!(file->remote = strdupW(remote)) || !(file->local = strdupW(local)))
     {
         file_free(file);
         return NULL;
     }
-    file->progress.BytesTotal = BG_SIZE_UNKNOWN;
     return file;
 }
 
 void file_free(struct file *file)
 {
-    free(file->remote);
-    free(file->local);
-    free(file->temp);
-    free(file->ranges);
-    free(file->etag);
-    free(file->last_modified);
+    file_free_properties(file);
     free(file);
 }
 
-static BOOL is_http(const WCHAR *name)
+/* The size of a file of ranges; unknown when one runs to the end. */
+UINT64 ranges_total(const BG_FILE_RANGE *ranges, DWORD count)
+{
+    UINT64 total = 0;
+    DWORD i;
+
+    for (i = 0; i < count && total != BG_SIZE_UNKNOWN; i++)
+        total = ranges[i].Length == BG_LENGTH_TO_EOF ? BG_SIZE_UNKNOWN : total + ranges[i].Length;
+    return total;
+}
+
+BOOL is_http_url(const WCHAR *name)
 {
     return !wcsnicmp(name, L"http://", 7) || !wcsnicmp(name, L"https://", 8);
 }
@@ -78,7 +92,7 @@ HRESULT file_check_remote_name(const WCHAR *remote, BG_JOB_TYPE type)
 {
     if (!remote || !*remote) return E_INVALIDARG;
     if (wcslen(remote) > MAX_REMOTE_NAME) return E_INVALIDARG;
-    if (is_http(remote))
+    if (is_http_url(remote))
     {
         const WCHAR *host = remote + (remote[4] == ':' ? 7 : 8);
         if (!*host || *host == '/') return E_INVALIDARG;

@@ -49,10 +49,8 @@ struct http_session
     BYTE *buffer;
 };
 
-void http_session_close(void *arg)
+void http_session_close(struct http_session *session)
 {
-    struct http_session *session = arg;
-
     if (!session) return;
     if (session->connect) InternetCloseHandle(session->connect);
     if (session->internet) InternetCloseHandle(session->internet);
@@ -542,16 +540,11 @@ done:
 /* Exactly the ranges asked for, concatenated in the order given. */
 static void download_ranges(struct transfer *t, struct http_session *session, const URL_COMPONENTSW *url)
 {
-    UINT64 offset, skip, total = 0, first, size, length;
+    UINT64 offset, skip, total = ranges_total(t->ranges, t->range_count), first, size, length;
     HINTERNET request = NULL;
     HANDLE file;
     DWORD i, status;
 
-    for (i = 0; i < t->range_count; i++)
-    {
-        if (t->ranges[i].Length == BG_LENGTH_TO_EOF) total = BG_SIZE_UNKNOWN;
-        else if (total != BG_SIZE_UNKNOWN) total += t->ranges[i].Length;
-    }
     if (!(file = transfer_open_temp(t, !t->etag && !t->last_modified, &offset))) return;
     skip = offset;
 
@@ -602,9 +595,8 @@ static void download_ranges(struct transfer *t, struct http_session *session, co
     CloseHandle(file);
 }
 
-void http_transfer_file(struct transfer *t, void **arg)
+void http_transfer_file(struct transfer *t, struct http_session **session)
 {
-    struct http_session **session = (struct http_session **)arg;
     URL_COMPONENTSW url;
 
     t->protocol = L"http";

@@ -23,7 +23,7 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-#include "qmgr_private.h"
+#include "job.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
@@ -205,6 +205,34 @@ BOOL job_owned_by(const struct job *job, const struct owner *owner)
     return EqualSid(job->owner.sid, owner->sid);
 }
 
+BG_JOB_TYPE job_type(const struct job *job)
+{
+    return job->type;
+}
+
+/* The job's record for the store, or NULL when the job is gone (Complete,
+ * Cancel: nothing of it is kept) or memory ran out (*gone says which). */
+char *job_to_record(struct job *job, size_t *len, BOOL *gone)
+{
+    char *record = NULL;
+
+    EnterCriticalSection(&job->cs);
+    if (!(*gone = state_is_final(job->state))) record = job_write_record(job, len);
+    LeaveCriticalSection(&job->cs);
+    return record;
+}
+
+/* Completed or cancelled: nothing of it is kept. */
+BOOL job_is_gone(struct job *job)
+{
+    BOOL gone;
+
+    EnterCriticalSection(&job->cs);
+    gone = state_is_final(job->state);
+    LeaveCriticalSection(&job->cs);
+    return gone;
+}
+
 static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob4 *iface, REFIID riid, void **obj)
 {
     struct job *job = impl_from_IBackgroundCopyJob4(iface);
@@ -254,18 +282,8 @@ static ULONG WINAPI job_Release(IBackgroundCopyJob4 *iface)
             file_free(file);
         }
         if (job->callback) IBackgroundCopyCallback_Release(job->callback);
-        credentials_clear(job->creds);
         job_clear_error(job);
-        owner_free(&job->owner);
-        free(job->name);
-        free(job->description);
-        free(job->notify_program);
-        free(job->notify_parameters);
-        free(job->proxy_list);
-        free(job->proxy_bypass);
-        free(job->reply_name);
-        free(job->custom_headers);
-        client_certificate_clear(&job->certificate);
+        job_free_properties(job);
         job->cs.DebugInfo->Spare[0] = 0;
         DeleteCriticalSection(&job->cs);
         free(job);
@@ -320,16 +338,11 @@ static HRESULT job_add_files(struct job *job, ULONG count, const BG_FILE_INFO *i
         if (!(files[0]->ranges = malloc(range_count * sizeof(*ranges)))) hr = E_OUTOFMEMORY;
         else
         {
-            UINT64 total = 0;
-            DWORD i;
-
             memcpy(files[0]->ranges, ranges, range_count * sizeof(*ranges));
             files[0]->range_count = range_count;
             /* A file of ranges is as big as its ranges, known now unless
              * one runs to the end of the file. */
-            for (i = 0; i < range_count && total != BG_SIZE_UNKNOWN; i++)
-                total = ranges[i].Length == BG_LENGTH_TO_EOF ? BG_SIZE_UNKNOWN : total + ranges[i].Length;
-            files[0]->progress.BytesTotal = total;
+            files[0]->progress.BytesTotal = ranges_total(ranges, range_count);
         }
     }
     if (FAILED(hr))
@@ -973,13 +986,7 @@ static HRESULT WINAPI job_TakeOwnership(IBackgroundCopyJob4 *iface)
         owner_free(&job->owner);
         job->owner = caller;
         memset(&caller, 0, sizeof(caller));
-        credentials_clear(job->creds);
-        client_certificate_clear(&job->certificate);
-        free(job->custom_headers);
-        job->custom_headers = NULL;
-        free(job->notify_program);
-        free(job->notify_parameters);
-        job->notify_program = job->notify_parameters = NULL;
+        job_clear_for_new_owner(job);
         job_touch(job);
     }
     LeaveCriticalSection(&job->cs);
@@ -1289,7 +1296,7 @@ static HRESULT WINAPI job_AddFileWithRanges(IBackgroundCopyJob4 *iface, LPCWSTR 
     if (!remote || !local || !count || !ranges) return E_INVALIDARG;
     if (count > MAX_RANGES_PER_FILE) return BG_E_TOO_MANY_RANGES_IN_FILE;
     /* Ranges are fetched with HTTP range requests. */
-    if (wcsnicmp(remote, L"http://", 7) && wcsnicmp(remote, L"https://", 8)) return E_INVALIDARG;
+    if (!is_http_url(remote)) return E_INVALIDARG;
 
     if (!(sorted = malloc(count * sizeof(*sorted)))) return E_OUTOFMEMORY;
     memcpy(sorted, ranges, count * sizeof(*sorted));
@@ -1439,27 +1446,18 @@ static const IBackgroundCopyJob4Vtbl job_vtbl =
     job_GetMaximumDownloadTime,
 };
 
-HRESULT job_create(const WCHAR *name, BG_JOB_TYPE type, const struct owner *owner, struct job **ret)
+/* A job with its defaults and no id, name or owner yet. */
+struct job *job_alloc(void)
 {
     struct job *job;
-    HRESULT hr;
 
-    if (!(job = calloc(1, sizeof(*job)))) return E_OUTOFMEMORY;
+    if (!(job = calloc(1, sizeof(*job)))) return NULL;
     job->IBackgroundCopyJob4_iface.lpVtbl = &job_vtbl;
     job->IBackgroundCopyJobHttpOptions_iface.lpVtbl = &http_options_vtbl;
     job->ref = 1;
     InitializeCriticalSection(&job->cs);
     job->cs.DebugInfo->Spare[0] = (DWORD_PTR)(__FILE__ ": job.cs");
     list_init(&job->files);
-
-    if (FAILED(hr = CoCreateGuid(&job->id)) || FAILED(hr = owner_copy(&job->owner, owner)) ||
-        !(job->name = strdupW(name)))
-    {
-        if (SUCCEEDED(hr)) hr = E_OUTOFMEMORY;
-        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
-        return hr;
-    }
-    job->type = type;
     job->state = BG_JOB_STATE_SUSPENDED;
     job->priority = BG_JOB_PRIORITY_NORMAL;
     job->notify_flags = BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR;
@@ -1467,9 +1465,380 @@ HRESULT job_create(const WCHAR *name, BG_JOB_TYPE type, const struct owner *owne
     job->no_progress_timeout = DEFAULT_NO_PROGRESS;
     job->max_download_time = DEFAULT_MAX_DOWNLOAD_TIME;
     job->proxy_usage = BG_JOB_PROXY_USAGE_PRECONFIG;
+    return job;
+}
+
+HRESULT job_create(const WCHAR *name, BG_JOB_TYPE type, const struct owner *owner, struct job **ret)
+{
+    struct job *job;
+    HRESULT hr;
+
+    if (!(job = job_alloc())) return E_OUTOFMEMORY;
+    if (FAILED(hr = CoCreateGuid(&job->id)) || FAILED(hr = owner_copy(&job->owner, owner)) ||
+        !(job->name = strdupW(name)))
+    {
+        if (SUCCEEDED(hr)) hr = E_OUTOFMEMORY;
+        job_release(job);
+        return hr;
+    }
+    job->type = type;
     GetSystemTimeAsFileTime(&job->times.CreationTime);
     job->times.ModificationTime = job->times.CreationTime;
 
     *ret = job;
     return S_OK;
+}
+
+/* A file being read back from the store, appended to the job. */
+struct file *job_add_loaded_file(struct job *job)
+{
+    struct file *file;
+
+    if (!(file = file_alloc())) return NULL;
+    list_add_tail(&job->files, &file->entry);
+    job->file_count++;
+    return file;
+}
+
+/* A job read back from the store: one that was running when the service
+ * stopped starts again from the queue, its files continuing from the bytes
+ * on disk. */
+void job_loaded(struct job *job)
+{
+    job->last_progress = GetTickCount64();
+    switch (job->state)
+    {
+    case BG_JOB_STATE_CONNECTING:
+    case BG_JOB_STATE_TRANSFERRING:
+        job->state = BG_JOB_STATE_QUEUED;
+        break;
+    case BG_JOB_STATE_TRANSIENT_ERROR:
+        job->retry_at = job->last_progress;
+        break;
+    default:
+        break;
+    }
+    if (job->state == BG_JOB_STATE_QUEUED) job->queued_at = job->last_progress;
+}
+
+/* --- notifications: what notify.c tells the client ---------------------- */
+
+/* What a JobTransferred or JobError notification needs, taken under the
+ * job's lock; FALSE when the job's state and flags ask for none. */
+BOOL job_get_notify_target(struct job *job, struct notify_target *target)
+{
+    BOOL notify;
+
+    memset(target, 0, sizeof(*target));
+    EnterCriticalSection(&job->cs);
+    target->state = job->state;
+    target->flags = job->notify_flags;
+    notify = !(target->flags & BG_NOTIFY_DISABLE) &&
+             (target->state == BG_JOB_STATE_TRANSFERRED || target->state == BG_JOB_STATE_ERROR);
+    if (notify)
+    {
+        if ((target->callback = job->callback)) IBackgroundCopyCallback_AddRef(target->callback);
+        if (target->state == BG_JOB_STATE_ERROR && job->has_error) error_object_create(job, &target->error);
+        target->program = strdupW(job->notify_program);
+        target->parameters = strdupW(job->notify_parameters);
+    }
+    LeaveCriticalSection(&job->cs);
+    return notify;
+}
+
+static BOOL wants_notification(const struct job *job, ULONG flag)
+{
+    return job->callback && (job->notify_flags & flag) && !(job->notify_flags & BG_NOTIFY_DISABLE);
+}
+
+/* Called with the job's lock held whenever the job changes: one
+ * JobModification call at a time is on its way. */
+void job_modified(struct job *job)
+{
+    if (job->modification_pending || !wants_notification(job, BG_NOTIFY_JOB_MODIFICATION)) return;
+    job->modification_pending = notify_modification(job);
+}
+
+/* The callback for the JobModification call now being made, with a
+ * reference, or NULL if the client no longer asks for it. */
+IBackgroundCopyCallback *job_take_modification(struct job *job)
+{
+    IBackgroundCopyCallback *callback = NULL;
+
+    EnterCriticalSection(&job->cs);
+    job->modification_pending = FALSE;
+    if (wants_notification(job, BG_NOTIFY_JOB_MODIFICATION))
+        IBackgroundCopyCallback_AddRef(callback = job->callback);
+    LeaveCriticalSection(&job->cs);
+    return callback;
+}
+
+/* --- transfers: what a worker's transfer reports ------------------------ */
+
+static BOOL turn_current(const struct job *job, LONG generation)
+{
+    return job->generation == generation;
+}
+
+/* Copies what a transfer of the file needs. */
+HRESULT job_transfer_begin(struct job *job, struct file *file, struct transfer *t)
+{
+    HRESULT hr;
+
+    EnterCriticalSection(&job->cs);
+    hr = job_copy_for_transfer(job, file, t);
+    LeaveCriticalSection(&job->cs);
+    return hr;
+}
+
+/* The file's temporary file, so that a resume finds the bytes again. */
+void job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp)
+{
+    EnterCriticalSection(&job->cs);
+    free(file->temp);
+    file->temp = strdupW(temp);
+    LeaveCriticalSection(&job->cs);
+}
+
+/* The validator of the bytes in the temporary file. */
+void job_file_set_validator(struct job *job, struct file *file, LONG generation, const WCHAR *etag,
+                            const WCHAR *last_modified, const FILETIME *remote_time)
+{
+    EnterCriticalSection(&job->cs);
+    if (turn_current(job, generation))
+    {
+        free(file->etag);
+        free(file->last_modified);
+        file->etag = strdupW(etag);
+        file->last_modified = strdupW(last_modified);
+        file->remote_time = *remote_time;
+    }
+    LeaveCriticalSection(&job->cs);
+}
+
+void job_file_progress(struct job *job, struct file *file, LONG generation, UINT64 transferred, UINT64 total)
+{
+    EnterCriticalSection(&job->cs);
+    if (turn_current(job, generation))
+    {
+        if (transferred > file->progress.BytesTransferred) job->last_progress = GetTickCount64();
+        file->progress.BytesTransferred = transferred;
+        file->progress.BytesTotal = total;
+        if (job->state == BG_JOB_STATE_CONNECTING) job_set_state(job, BG_JOB_STATE_TRANSFERRING);
+        else job_touch(job);
+    }
+    LeaveCriticalSection(&job->cs);
+}
+
+void job_file_done(struct job *job, struct file *file, LONG generation)
+{
+    EnterCriticalSection(&job->cs);
+    if (turn_current(job, generation))
+    {
+        file->progress.BytesTotal = file->progress.BytesTransferred;
+        file->progress.Completed = TRUE;
+        job->last_progress = GetTickCount64();
+        job_touch(job);
+        if (wants_notification(job, BG_NOTIFY_FILE_TRANSFERRED)) notify_file_transferred(job, file, job->callback);
+    }
+    LeaveCriticalSection(&job->cs);
+}
+
+/* A redirect the client asked to hear of changed the file's remote name. */
+void job_file_set_remote(struct job *job, struct file *file, LONG generation, const WCHAR *remote)
+{
+    WCHAR *copy;
+
+    EnterCriticalSection(&job->cs);
+    if (turn_current(job, generation) && (copy = strdupW(remote)))
+    {
+        free(file->remote);
+        file->remote = copy;
+        job_touch(job);
+    }
+    LeaveCriticalSection(&job->cs);
+}
+
+/* --- turns: what the scheduler decides for a job ------------------------ */
+
+/* Bumped by Suspend, Cancel, Complete, timeouts and preemption: the
+ * transfers of an older turn stop at their next read. */
+LONG job_generation(struct job *job)
+{
+    return ReadNoFence(&job->generation);
+}
+
+/* Called with the job's lock; TRUE if the job went to ERROR. */
+static BOOL job_check_timeouts(struct job *job, ULONGLONG now, ULONGLONG *next)
+{
+    ULONGLONG limit, used, deadline;
+
+    if (job->state == BG_JOB_STATE_TRANSIENT_ERROR)
+    {
+        limit = (ULONGLONG)job->no_progress_timeout * 1000;
+        deadline = job->last_progress + limit;
+        if (now >= deadline)
+        {
+            TRACE("job %p: no progress for %lu s\n", job, job->no_progress_timeout);
+            job_set_state(job, BG_JOB_STATE_ERROR);
+            return TRUE;
+        }
+        if (now >= job->retry_at)
+        {
+            job_set_state(job, BG_JOB_STATE_QUEUED);
+            return FALSE;
+        }
+        *next = min(*next, min(job->retry_at, deadline));
+        return FALSE;
+    }
+
+    if (state_is_active(job->state) && job->max_download_time)
+    {
+        limit = (ULONGLONG)job->max_download_time * 1000;
+        /* A job started during this pass became active after "now". */
+        used = job->active_ms + (job->active_since && now > job->active_since ? now - job->active_since : 0);
+        if (used >= limit)
+        {
+            TRACE("job %p: over its maximum download time\n", job);
+            job->generation++;
+            job_set_error(job, BG_E_MAXDOWNLOAD_TIMEOUT, BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, NULL, NULL);
+            job_set_state(job, BG_JOB_STATE_ERROR);
+            return TRUE;
+        }
+        *next = min(*next, now + (limit - used));
+    }
+    return FALSE;
+}
+
+/* Applies the job's timers and describes it to the scheduler. */
+void job_schedule_view(struct job *job, ULONGLONG now, ULONGLONG *next, struct job_view *view)
+{
+    EnterCriticalSection(&job->cs);
+    view->errored = job_check_timeouts(job, now, next);
+    view->running = job->running;
+    view->state = job->state;
+    view->priority = job->priority;
+    view->queued_at = job->queued_at;
+    LeaveCriticalSection(&job->cs);
+}
+
+/* Gives a queued job its turn: TRUE if the caller is to start its worker. */
+BOOL job_start_turn(struct job *job, ULONGLONG now, ULONGLONG *next)
+{
+    BOOL start;
+
+    EnterCriticalSection(&job->cs);
+    if ((start = job->state == BG_JOB_STATE_QUEUED && !job->running))
+    {
+        job_set_state(job, BG_JOB_STATE_CONNECTING);
+        job->running = TRUE;
+        job_check_timeouts(job, now, next);
+    }
+    LeaveCriticalSection(&job->cs);
+    return start;
+}
+
+/* Stops a running job's transfer at its next read; called with the job's lock. */
+static void job_preempt(struct job *job)
+{
+    TRACE("job %p loses its turn\n", job);
+    job->generation++;
+    job_set_state(job, BG_JOB_STATE_QUEUED);
+}
+
+/* A running background job while another of the given priority waits: a
+ * higher priority takes over at once, the same one at the end of the
+ * running job's time slice. */
+void job_yield_turn(struct job *job, BG_JOB_PRIORITY waiting, ULONGLONG now, ULONGLONG slice, ULONGLONG *next)
+{
+    ULONGLONG slice_end;
+
+    EnterCriticalSection(&job->cs);
+    if (waiting < job->priority) job_preempt(job);
+    else if (waiting == job->priority && job->active_since)
+    {
+        slice_end = job->active_since + slice;
+        if (now >= slice_end) job_preempt(job);
+        else *next = min(*next, slice_end);
+    }
+    LeaveCriticalSection(&job->cs);
+}
+
+/* The worker's start: the turn it was given and how many files wait. */
+LONG job_turn_begin(struct job *job, ULONG *pending)
+{
+    LONG generation;
+
+    EnterCriticalSection(&job->cs);
+    generation = job->generation;
+    *pending = job_pending_files(job);
+    LeaveCriticalSection(&job->cs);
+    return generation;
+}
+
+/* The next file no lane moves yet, marked busy; NULL once the turn is over
+ * or every file is done or taken. */
+struct file *job_next_file(struct job *job, LONG generation)
+{
+    struct file *file, *found = NULL;
+
+    EnterCriticalSection(&job->cs);
+    if (turn_current(job, generation))
+    {
+        LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+            if (!file->progress.Completed && !file->busy)
+            {
+                file->busy = TRUE;
+                found = file;
+                break;
+            }
+    }
+    LeaveCriticalSection(&job->cs);
+    return found;
+}
+
+void job_file_idle(struct job *job, struct file *file)
+{
+    EnterCriticalSection(&job->cs);
+    file->busy = FALSE;
+    LeaveCriticalSection(&job->cs);
+}
+
+/* The worker of a turn is done: unless the turn was taken away meanwhile
+ * (or the service stops), the job is transferred, queued again for files
+ * added meanwhile, or in error.  TRUE if the client is to be told. */
+BOOL job_turn_ended(struct job *job, LONG generation, BOOL stopping, const struct transfer *failed)
+{
+    BOOL notify = FALSE, all;
+    ULONGLONG now;
+
+    EnterCriticalSection(&job->cs);
+    if (turn_current(job, generation) && !stopping)
+    {
+        now = GetTickCount64();
+        if (!failed)
+        {
+            all = !job_pending_files(job);
+            job_set_state(job, all ? BG_JOB_STATE_TRANSFERRED : BG_JOB_STATE_QUEUED);
+            notify = all;
+        }
+        else
+        {
+            job_set_error(job, failed->error, failed->error_context, failed->file, failed->protocol);
+            if (failed->transient && job->no_progress_timeout &&
+                now - job->last_progress < (ULONGLONG)job->no_progress_timeout * 1000)
+            {
+                job->retry_at = now + (ULONGLONG)job->retry_delay * 1000;
+                job_set_state(job, BG_JOB_STATE_TRANSIENT_ERROR);
+            }
+            else
+            {
+                job_set_state(job, BG_JOB_STATE_ERROR);
+                notify = TRUE;
+            }
+        }
+    }
+    LeaveCriticalSection(&job->cs);
+    job_release_worker(job);
+    return notify;
 }

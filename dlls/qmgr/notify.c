@@ -35,15 +35,10 @@ WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 struct notification
 {
     struct job *job;
-    BG_JOB_STATE state;
-    ULONG flags;
-    IBackgroundCopyCallback *callback;
-    IBackgroundCopyError *error;
-    WCHAR *program;
-    WCHAR *parameters;
+    struct notify_target target;
 };
 
-static void run_command_line(const struct notification *n)
+static void run_command_line(const struct notify_target *n)
 {
     STARTUPINFOW si = { sizeof(si) };
     PROCESS_INFORMATION pi;
@@ -59,68 +54,59 @@ static void run_command_line(const struct notification *n)
     free(cmdline);
 }
 
+static void notification_free(struct notification *n)
+{
+    if (n->target.callback) IBackgroundCopyCallback_Release(n->target.callback);
+    if (n->target.error) IBackgroundCopyError_Release(n->target.error);
+    job_release(n->job);
+    free(n->target.program);
+    free(n->target.parameters);
+    free(n);
+}
+
 static DWORD WINAPI notify_main(void *arg)
 {
     struct notification *n = arg;
-    IBackgroundCopyJob *job = (IBackgroundCopyJob *)&n->job->IBackgroundCopyJob4_iface;
+    const struct notify_target *t = &n->target;
+    IBackgroundCopyJob *job = job_interface(n->job);
     HRESULT hr = E_FAIL;
 
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    if (n->state == BG_JOB_STATE_TRANSFERRED && (n->flags & BG_NOTIFY_JOB_TRANSFERRED))
+    if (t->state == BG_JOB_STATE_TRANSFERRED && (t->flags & BG_NOTIFY_JOB_TRANSFERRED))
     {
-        if (n->callback) hr = IBackgroundCopyCallback_JobTransferred(n->callback, job);
-        if (FAILED(hr) && n->program) run_command_line(n);
+        if (t->callback) hr = IBackgroundCopyCallback_JobTransferred(t->callback, job);
+        if (FAILED(hr) && t->program) run_command_line(t);
     }
-    else if (n->state == BG_JOB_STATE_ERROR && (n->flags & BG_NOTIFY_JOB_ERROR))
+    else if (t->state == BG_JOB_STATE_ERROR && (t->flags & BG_NOTIFY_JOB_ERROR))
     {
-        if (n->callback && n->error) hr = IBackgroundCopyCallback_JobError(n->callback, job, n->error);
-        if (FAILED(hr) && n->program) run_command_line(n);
+        if (t->callback && t->error) hr = IBackgroundCopyCallback_JobError(t->callback, job, t->error);
+        if (FAILED(hr) && t->program) run_command_line(t);
     }
-    TRACE("job %p state %u notified: %#lx\n", n->job, n->state, hr);
-
-    if (n->callback) IBackgroundCopyCallback_Release(n->callback);
-    if (n->error) IBackgroundCopyError_Release(n->error);
-    IBackgroundCopyJob4_Release(&n->job->IBackgroundCopyJob4_iface);
-    free(n->program);
-    free(n->parameters);
-    free(n);
+    TRACE("job %p state %u notified: %#lx\n", n->job, t->state, hr);
+    notification_free(n);
     CoUninitialize();
     return 0;
 }
 
+/* Tells the client that the job is transferred or in error, by its
+ * callback or, failing that, its command line. */
 void job_notify(struct job *job)
 {
     struct notification *n;
     HANDLE thread;
 
     if (!(n = calloc(1, sizeof(*n)))) return;
-    EnterCriticalSection(&job->cs);
-    n->state = job->state;
-    n->flags = job->notify_flags;
-    if ((n->flags & BG_NOTIFY_DISABLE) ||
-        (n->state != BG_JOB_STATE_TRANSFERRED && n->state != BG_JOB_STATE_ERROR))
+    if (!job_get_notify_target(job, &n->target))
     {
-        LeaveCriticalSection(&job->cs);
         free(n);
         return;
     }
-    if ((n->callback = job->callback)) IBackgroundCopyCallback_AddRef(n->callback);
-    if (n->state == BG_JOB_STATE_ERROR && job->has_error) error_object_create(job, &n->error);
-    n->program = strdupW(job->notify_program);
-    n->parameters = strdupW(job->notify_parameters);
-    LeaveCriticalSection(&job->cs);
-
     n->job = job;
-    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+    job_addref(job);
     if (!(thread = CreateThread(NULL, 0, notify_main, n, 0, NULL)))
     {
         ERR("cannot start a notification thread: %lu\n", GetLastError());
-        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
-        if (n->callback) IBackgroundCopyCallback_Release(n->callback);
-        if (n->error) IBackgroundCopyError_Release(n->error);
-        free(n->program);
-        free(n->parameters);
-        free(n);
+        notification_free(n);
         return;
     }
     CloseHandle(thread);
@@ -129,37 +115,26 @@ void job_notify(struct job *job)
 static DWORD WINAPI modification_main(void *arg)
 {
     struct job *job = arg;
-    IBackgroundCopyCallback *callback = NULL;
-    ULONG flags;
+    IBackgroundCopyCallback *callback;
 
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    EnterCriticalSection(&job->cs);
-    job->modification_pending = FALSE;
-    flags = job->notify_flags;
-    if ((callback = job->callback)) IBackgroundCopyCallback_AddRef(callback);
-    LeaveCriticalSection(&job->cs);
-
-    if (callback && (flags & BG_NOTIFY_JOB_MODIFICATION) && !(flags & BG_NOTIFY_DISABLE))
-        IBackgroundCopyCallback_JobModification(callback, (IBackgroundCopyJob *)&job->IBackgroundCopyJob4_iface, 0);
-    if (callback) IBackgroundCopyCallback_Release(callback);
-    IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+    if ((callback = job_take_modification(job)))
+    {
+        IBackgroundCopyCallback_JobModification(callback, job_interface(job), 0);
+        IBackgroundCopyCallback_Release(callback);
+    }
+    job_release(job);
     CoUninitialize();
     return 0;
 }
 
-/* Called with the job's lock held whenever the job changes. */
-void job_modified(struct job *job)
+/* Queues a JobModification call; FALSE if it could not be queued. */
+BOOL notify_modification(struct job *job)
 {
-    if (job->modification_pending || !job->callback || !(job->notify_flags & BG_NOTIFY_JOB_MODIFICATION) ||
-        (job->notify_flags & BG_NOTIFY_DISABLE))
-        return;
-    job->modification_pending = TRUE;
-    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
-    if (!QueueUserWorkItem(modification_main, job, WT_EXECUTELONGFUNCTION))
-    {
-        job->modification_pending = FALSE;
-        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
-    }
+    job_addref(job);
+    if (QueueUserWorkItem(modification_main, job, WT_EXECUTELONGFUNCTION)) return TRUE;
+    job_release(job);
+    return FALSE;
 }
 
 struct file_notification
@@ -181,37 +156,33 @@ static DWORD WINAPI file_transferred_main(void *arg)
     {
         if (SUCCEEDED(file_object_create(n->job, n->file, &file)))
         {
-            IBackgroundCopyCallback2_FileTransferred(callback2, (IBackgroundCopyJob *)&n->job->IBackgroundCopyJob4_iface,
-                                                     (IBackgroundCopyFile *)file);
+            IBackgroundCopyCallback2_FileTransferred(callback2, job_interface(n->job), (IBackgroundCopyFile *)file);
             IBackgroundCopyFile2_Release(file);
         }
         IBackgroundCopyCallback2_Release(callback2);
     }
     IBackgroundCopyCallback_Release(n->callback);
-    IBackgroundCopyJob4_Release(&n->job->IBackgroundCopyJob4_iface);
+    job_release(n->job);
     free(n);
     CoUninitialize();
     return 0;
 }
 
-/* BG_NOTIFY_FILE_TRANSFERRED: called with the job's lock held when one of
- * its files is complete. */
-void job_file_transferred(struct job *job, struct file *file)
+/* BG_NOTIFY_FILE_TRANSFERRED: queues a FileTransferred call to callback. */
+void notify_file_transferred(struct job *job, struct file *file, IBackgroundCopyCallback *callback)
 {
     struct file_notification *n;
 
-    if (!job->callback || !(job->notify_flags & BG_NOTIFY_FILE_TRANSFERRED) || (job->notify_flags & BG_NOTIFY_DISABLE))
-        return;
     if (!(n = malloc(sizeof(*n)))) return;
     n->job = job;
     n->file = file;
-    n->callback = job->callback;
-    IBackgroundCopyCallback_AddRef(n->callback);
-    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+    n->callback = callback;
+    IBackgroundCopyCallback_AddRef(callback);
+    job_addref(job);
     if (!QueueUserWorkItem(file_transferred_main, n, WT_EXECUTELONGFUNCTION))
     {
-        IBackgroundCopyCallback_Release(n->callback);
-        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+        IBackgroundCopyCallback_Release(callback);
+        job_release(job);
         free(n);
     }
 }

@@ -37,6 +37,12 @@
 #include "qmgr_bits.h"
 #include "wine/debug.h"
 
+/* Owned by job.c (job.h), and by transfer.c and http.c. */
+struct job;
+struct file;
+struct transfer;
+struct http_session;
+
 /* Limits Microsoft documents for BITS. */
 #define MAX_DISPLAY_NAME      256
 #define MAX_DESCRIPTION       1024
@@ -94,89 +100,6 @@ struct client_certificate
 
 void client_certificate_clear(struct client_certificate *cert);
 
-struct file
-{
-    struct list entry;
-    WCHAR *remote;
-    WCHAR *local;
-    WCHAR *temp;                 /* BIT<hex>.tmp beside local, while not renamed */
-    BG_FILE_PROGRESS progress;
-    BG_FILE_RANGE *ranges;
-    DWORD range_count;
-    /* validator of the bytes already in temp, so a resume never splices versions */
-    WCHAR *etag;
-    WCHAR *last_modified;
-    FILETIME remote_time;        /* server's Last-Modified, applied to the result */
-    BOOL renamed;
-    BOOL busy;                   /* a lane of the job's worker is moving it */
-};
-
-struct job_error
-{
-    HRESULT code;
-    BG_ERROR_CONTEXT context;
-    struct file *file;           /* may be NULL */
-    WCHAR *protocol;             /* L"http", L"file", ... or NULL */
-};
-
-struct job
-{
-    IBackgroundCopyJob4 IBackgroundCopyJob4_iface;
-    IBackgroundCopyJobHttpOptions IBackgroundCopyJobHttpOptions_iface;
-    LONG ref;
-    CRITICAL_SECTION cs;
-
-    GUID id;
-    BG_JOB_TYPE type;
-    WCHAR *name;
-    WCHAR *description;
-    BG_JOB_STATE state;
-    BG_JOB_PRIORITY priority;
-    ULONG notify_flags;
-    IBackgroundCopyCallback *callback;
-    WCHAR *notify_program;
-    WCHAR *notify_parameters;
-    ULONG retry_delay;
-    ULONG no_progress_timeout;
-    ULONG max_download_time;
-    DWORD peer_flags;
-    DWORD acl_flags;
-    BG_JOB_PROXY_USAGE proxy_usage;
-    WCHAR *proxy_list;
-    WCHAR *proxy_bypass;
-    struct credential creds[CRED_TARGETS][CRED_SCHEMES];
-    struct owner owner;
-    WCHAR *reply_name;           /* upload-reply jobs */
-    WCHAR *custom_headers;       /* IBackgroundCopyJobHttpOptions */
-    ULONG security_flags;
-    struct client_certificate certificate;
-
-    BG_JOB_TIMES times;
-    struct list files;
-    ULONG file_count;
-
-    struct job_error error;
-    BOOL has_error;
-    ULONG error_count;
-
-    /* scheduler bookkeeping, under cs */
-    ULONGLONG active_ms;         /* time spent CONNECTING/TRANSFERRING since Resume */
-    ULONGLONG active_since;      /* tick when the job became active, 0 if not */
-    ULONGLONG last_progress;     /* tick of the last byte or of Resume */
-    ULONGLONG retry_at;          /* tick at which a TRANSIENT_ERROR job is retried */
-    ULONGLONG queued_at;         /* tick of the last time it entered QUEUED */
-    LONG generation;             /* bumped by Suspend/Cancel/Complete: running transfers stop */
-    BOOL running;                /* a worker holds it */
-    BOOL modification_pending;   /* a JobModification call is on its way */
-    struct list store_entry;     /* in the store's queue, under its lock */
-    BOOL store_queued;
-};
-
-static inline struct job *impl_from_IBackgroundCopyJob4(IBackgroundCopyJob4 *iface)
-{
-    return CONTAINING_RECORD(iface, struct job, IBackgroundCopyJob4_iface);
-}
-
 /* the list of live jobs (manager.c) */
 HRESULT manager_add_job(struct job *job, const struct owner *quota_owner);
 BOOL manager_remove_job(struct job *job);
@@ -198,20 +121,48 @@ void job_release(struct job *job);
 IBackgroundCopyJob *job_interface(struct job *job);
 const GUID *job_id(const struct job *job);
 BOOL job_owned_by(const struct job *job, const struct owner *owner);
+BG_JOB_TYPE job_type(const struct job *job);
+BOOL job_is_gone(struct job *job);
 HRESULT job_check_access(struct job *job, const struct owner *caller, BOOL modify);
-void job_set_state(struct job *job, BG_JOB_STATE state);
-void job_touch(struct job *job);
-void job_set_error(struct job *job, HRESULT code, BG_ERROR_CONTEXT context, struct file *file,
-                   const WCHAR *protocol);
-void job_notify(struct job *job);
-void job_modified(struct job *job);
-void job_file_transferred(struct job *job, struct file *file);
 void job_release_worker(struct job *job);
-HRESULT job_enter(struct job *job, BOOL modify);
-HRESULT job_enter_modify(struct job *job);
-void job_leave(struct job *job);
-HRESULT set_job_value(struct job *job, DWORD *field, DWORD value);
-HRESULT get_job_value(struct job *job, const DWORD *field, DWORD *ret);
+
+/* the job store's record of a job (jobrecord.c) */
+char *job_to_record(struct job *job, size_t *len, BOOL *gone);
+struct job *job_from_record(char *text);
+
+/* notifications (notify.c), with what job.c hands them */
+struct notify_target
+{
+    BG_JOB_STATE state;
+    ULONG flags;
+    IBackgroundCopyCallback *callback;
+    IBackgroundCopyError *error;
+    WCHAR *program;
+    WCHAR *parameters;
+};
+BOOL job_get_notify_target(struct job *job, struct notify_target *target);
+IBackgroundCopyCallback *job_take_modification(struct job *job);
+void job_notify(struct job *job);
+BOOL notify_modification(struct job *job);
+void notify_file_transferred(struct job *job, struct file *file, IBackgroundCopyCallback *callback);
+
+/* turns: what the scheduler asks of a job */
+struct job_view
+{
+    BOOL errored;                /* its timers just put it in ERROR */
+    BOOL running;                /* a worker holds it */
+    BG_JOB_STATE state;
+    BG_JOB_PRIORITY priority;
+    ULONGLONG queued_at;
+};
+LONG job_generation(struct job *job);
+void job_schedule_view(struct job *job, ULONGLONG now, ULONGLONG *next, struct job_view *view);
+BOOL job_start_turn(struct job *job, ULONGLONG now, ULONGLONG *next);
+void job_yield_turn(struct job *job, BG_JOB_PRIORITY waiting, ULONGLONG now, ULONGLONG slice, ULONGLONG *next);
+LONG job_turn_begin(struct job *job, ULONG *pending);
+struct file *job_next_file(struct job *job, LONG generation);
+void job_file_idle(struct job *job, struct file *file);
+BOOL job_turn_ended(struct job *job, LONG generation, BOOL stopping, const struct transfer *failed);
 
 /* what both enumerators hold (enum_items.c) */
 struct enum_items
@@ -230,10 +181,10 @@ HRESULT enum_files_create(struct job *job, IEnumBackgroundCopyFiles **ret);
 HRESULT file_object_create(struct job *job, struct file *file, IBackgroundCopyFile2 **ret);
 HRESULT error_object_create(struct job *job, IBackgroundCopyError **ret);
 
-struct file *file_new(const WCHAR *remote, const WCHAR *local);
-void file_free(struct file *file);
 HRESULT file_check_remote_name(const WCHAR *remote, BG_JOB_TYPE type);
 HRESULT file_check_local_name(const WCHAR *local);
+BOOL is_http_url(const WCHAR *name);
+UINT64 ranges_total(const BG_FILE_RANGE *ranges, DWORD count);
 
 HRESULT error_description(HRESULT code, DWORD langid, WCHAR **text);
 
@@ -258,11 +209,13 @@ struct transfer
     struct job *job;
     struct file *file;
     LONG generation;
-    /* copied under the job's lock when the file starts */
+    /* copied under the job's lock when the file starts (jobrecord.c) */
     WCHAR *remote;
+    WCHAR *local;
     WCHAR *temp;
     WCHAR *etag;                   /* validator of the bytes already in temp */
     WCHAR *last_modified;
+    FILETIME remote_time;          /* the source's date, given to the finished file */
     BG_FILE_RANGE *ranges;
     DWORD range_count;
     BG_JOB_PROXY_USAGE proxy_usage;
@@ -289,8 +242,16 @@ void transfer_progress(struct transfer *t, UINT64 transferred, UINT64 total);
 void transfer_file_done(struct transfer *t, HANDLE file);
 void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOOL transient);
 void transfer_set_remote(struct transfer *t, const WCHAR *remote);
-void http_transfer_file(struct transfer *t, void **session);
-void http_session_close(void *session);
+void transfer_free_copy(struct transfer *t);
+HRESULT job_transfer_begin(struct job *job, struct file *file, struct transfer *t);
+void job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp);
+void job_file_set_validator(struct job *job, struct file *file, LONG generation, const WCHAR *etag,
+                            const WCHAR *last_modified, const FILETIME *remote_time);
+void job_file_progress(struct job *job, struct file *file, LONG generation, UINT64 transferred, UINT64 total);
+void job_file_done(struct job *job, struct file *file, LONG generation);
+void job_file_set_remote(struct job *job, struct file *file, LONG generation, const WCHAR *remote);
+void http_transfer_file(struct transfer *t, struct http_session **session);
+void http_session_close(struct http_session *session);
 void local_transfer_file(struct transfer *t);
 
 /* strings */

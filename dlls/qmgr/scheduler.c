@@ -47,75 +47,19 @@ void scheduler_wake(void)
     if (wake_event) SetEvent(wake_event);
 }
 
-static BOOL is_background(const struct job *job)
-{
-    return job->priority != BG_JOB_PRIORITY_FOREGROUND;
-}
-
-/* Stops a running job's transfer at its next read; called with the job's lock. */
-static void job_preempt(struct job *job)
-{
-    TRACE("job %p loses its turn\n", job);
-    job->generation++;
-    job_set_state(job, BG_JOB_STATE_QUEUED);
-}
-
-/* Called with the job's lock; TRUE if the job went to ERROR. */
-static BOOL job_check_timeouts(struct job *job, ULONGLONG now, ULONGLONG *next)
-{
-    ULONGLONG limit, used, deadline;
-
-    if (job->state == BG_JOB_STATE_TRANSIENT_ERROR)
-    {
-        limit = (ULONGLONG)job->no_progress_timeout * 1000;
-        deadline = job->last_progress + limit;
-        if (now >= deadline)
-        {
-            TRACE("job %p: no progress for %lu s\n", job, job->no_progress_timeout);
-            job_set_state(job, BG_JOB_STATE_ERROR);
-            return TRUE;
-        }
-        if (now >= job->retry_at)
-        {
-            job_set_state(job, BG_JOB_STATE_QUEUED);
-            return FALSE;
-        }
-        *next = min(*next, min(job->retry_at, deadline));
-        return FALSE;
-    }
-
-    if ((job->state == BG_JOB_STATE_CONNECTING || job->state == BG_JOB_STATE_TRANSFERRING) && job->max_download_time)
-    {
-        limit = (ULONGLONG)job->max_download_time * 1000;
-        /* A job started during this pass became active after "now". */
-        used = job->active_ms + (job->active_since && now > job->active_since ? now - job->active_since : 0);
-        if (used >= limit)
-        {
-            TRACE("job %p: over its maximum download time\n", job);
-            job->generation++;
-            job_set_error(job, BG_E_MAXDOWNLOAD_TIMEOUT, BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, NULL, NULL);
-            job_set_state(job, BG_JOB_STATE_ERROR);
-            return TRUE;
-        }
-        *next = min(*next, now + (limit - used));
-    }
-    return FALSE;
-}
-
 static DWORD WINAPI worker_main(void *arg);
 
 static void start_worker(struct job *job)
 {
     HANDLE thread;
 
-    job->running = TRUE;
-    IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+    job_addref(job);
     if (InterlockedIncrement(&workers) == 1) ResetEvent(idle_event);
     if (!(thread = CreateThread(NULL, 0, worker_main, job, 0, NULL)))
     {
         ERR("cannot start a worker: %lu\n", GetLastError());
-        job->running = FALSE;
-        IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+        job_release_worker(job);
+        job_release(job);
         if (!InterlockedDecrement(&workers)) SetEvent(idle_event);
         return;
     }
@@ -128,74 +72,55 @@ static DWORD schedule(void)
 {
     struct job *job, *best = NULL, *running_bg = NULL, **jobs, **errored = NULL;
     ULONGLONG now = GetTickCount64(), next = now + INFINITE;
-    ULONG foreground = 0, error_count = 0, count, i, j;
+    ULONG foreground = 0, error_count = 0, count, i;
+    struct job_view view, best_view = { 0 };
     BOOL busy = FALSE;
 
     if (FAILED(manager_get_jobs(NULL, NULL, &jobs, &count))) return 1000;
     if (count) errored = malloc(count * sizeof(*errored));
 
-    for (j = 0; j < count; j++)
+    for (i = 0; i < count; i++)
     {
-        job = jobs[j];
-        EnterCriticalSection(&job->cs);
-        if (job_check_timeouts(job, now, &next) && errored)
+        job = jobs[i];
+        job_schedule_view(job, now, &next, &view);
+        if (view.errored && errored)
         {
-            IBackgroundCopyJob4_AddRef(&job->IBackgroundCopyJob4_iface);
+            job_addref(job);
             errored[error_count++] = job;
         }
-        if (job->running || job->state == BG_JOB_STATE_QUEUED || job->state == BG_JOB_STATE_TRANSIENT_ERROR)
+        if (view.running || view.state == BG_JOB_STATE_QUEUED || view.state == BG_JOB_STATE_TRANSIENT_ERROR)
             busy = TRUE;
-        if (job->running)
+        if (view.running)
         {
-            if (!is_background(job)) foreground++;
-            else if (job->state != BG_JOB_STATE_QUEUED) running_bg = job;
+            if (view.priority == BG_JOB_PRIORITY_FOREGROUND) foreground++;
+            else if (view.state != BG_JOB_STATE_QUEUED) running_bg = job;
         }
-        else if (job->state == BG_JOB_STATE_QUEUED)
+        else if (view.state == BG_JOB_STATE_QUEUED)
         {
-            if (!is_background(job))
+            if (view.priority == BG_JOB_PRIORITY_FOREGROUND)
             {
-                if (foreground < MAX_FOREGROUND_JOBS)
+                if (foreground < MAX_FOREGROUND_JOBS && job_start_turn(job, now, &next))
                 {
-                    job_set_state(job, BG_JOB_STATE_CONNECTING);
                     start_worker(job);
-                    job_check_timeouts(job, now, &next);
                     foreground++;
                 }
             }
-            else if (!best || job->priority < best->priority ||
-                     (job->priority == best->priority && job->queued_at < best->queued_at))
+            else if (!best || view.priority < best_view.priority ||
+                     (view.priority == best_view.priority && view.queued_at < best_view.queued_at))
+            {
                 best = job;
+                best_view = view;
+            }
         }
-        LeaveCriticalSection(&job->cs);
     }
 
     if (best)
     {
-        if (running_bg)
+        if (running_bg) job_yield_turn(running_bg, best_view.priority, now, TIME_SLICE_MS, &next);
+        else if (job_start_turn(best, now, &next))
         {
-            /* A higher priority takes over at once; the same priority waits
-             * for the end of the running job's time slice. */
-            EnterCriticalSection(&running_bg->cs);
-            if (best->priority < running_bg->priority) job_preempt(running_bg);
-            else if (best->priority == running_bg->priority)
-            {
-                ULONGLONG slice_end = running_bg->active_since + TIME_SLICE_MS;
-                if (running_bg->active_since && now >= slice_end) job_preempt(running_bg);
-                else if (running_bg->active_since) next = min(next, slice_end);
-            }
-            LeaveCriticalSection(&running_bg->cs);
-        }
-        else
-        {
-            EnterCriticalSection(&best->cs);
-            if (best->state == BG_JOB_STATE_QUEUED && !best->running)
-            {
-                job_set_state(best, BG_JOB_STATE_CONNECTING);
-                start_worker(best);
-                job_check_timeouts(best, now, &next);
-                next = min(next, now + TIME_SLICE_MS);
-            }
-            LeaveCriticalSection(&best->cs);
+            start_worker(best);
+            next = min(next, now + TIME_SLICE_MS);
         }
     }
     manager_put_jobs(jobs, count);
@@ -204,7 +129,7 @@ static DWORD schedule(void)
     for (i = 0; i < error_count; i++)
     {
         job_notify(errored[i]);
-        IBackgroundCopyJob4_Release(&errored[i]->IBackgroundCopyJob4_iface);
+        job_release(errored[i]);
     }
     free(errored);
 
@@ -229,49 +154,7 @@ static DWORD WINAPI scheduler_main(void *arg)
 
 BOOL transfer_cancelled(const struct transfer *t)
 {
-    return stopping || ReadNoFence(&t->job->generation) != t->generation;
-}
-
-/* Moves the job on after its worker is done with it. */
-static void worker_finish(struct job *job, LONG generation, const struct transfer *failed)
-{
-    BOOL notify = FALSE;
-    ULONGLONG now;
-
-    EnterCriticalSection(&job->cs);
-    if (job->generation == generation && !stopping)
-    {
-        now = GetTickCount64();
-        if (!failed)
-        {
-            struct file *file;
-            BOOL all = TRUE;
-
-            LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
-                if (!file->progress.Completed) all = FALSE;
-            /* Files added while the worker ran wait for the next one. */
-            job_set_state(job, all ? BG_JOB_STATE_TRANSFERRED : BG_JOB_STATE_QUEUED);
-            notify = all;
-        }
-        else
-        {
-            job_set_error(job, failed->error, failed->error_context, failed->file, failed->protocol);
-            if (failed->transient && job->no_progress_timeout &&
-                now - job->last_progress < (ULONGLONG)job->no_progress_timeout * 1000)
-            {
-                job->retry_at = now + (ULONGLONG)job->retry_delay * 1000;
-                job_set_state(job, BG_JOB_STATE_TRANSIENT_ERROR);
-            }
-            else
-            {
-                job_set_state(job, BG_JOB_STATE_ERROR);
-                notify = TRUE;
-            }
-        }
-    }
-    LeaveCriticalSection(&job->cs);
-    job_release_worker(job);
-    if (notify) job_notify(job);
+    return stopping || job_generation(t->job) != t->generation;
 }
 
 /* A running job moves several files at once, each lane on a connection of
@@ -283,28 +166,26 @@ struct worker
 {
     struct job *job;
     LONG generation;
-    struct transfer failed;      /* the first failure, under the job's lock */
+    CRITICAL_SECTION cs;
+    struct transfer failed;      /* the first failure, under cs */
     BOOL has_failed;
 };
 
-static struct file *lane_next_file(struct worker *w)
+static BOOL worker_failed(struct worker *w)
 {
-    struct file *file;
+    BOOL failed;
 
-    LIST_FOR_EACH_ENTRY(file, &w->job->files, struct file, entry)
-        if (!file->progress.Completed && !file->busy)
-        {
-            file->busy = TRUE;
-            return file;
-        }
-    return NULL;
+    EnterCriticalSection(&w->cs);
+    failed = w->has_failed;
+    LeaveCriticalSection(&w->cs);
+    return failed;
 }
 
 static DWORD WINAPI lane_main(void *arg)
 {
     struct worker *w = arg;
     struct job *job = w->job;
-    void *session = NULL;
+    struct http_session *session = NULL;
     struct transfer t;
 
     for (;;)
@@ -312,12 +193,9 @@ static DWORD WINAPI lane_main(void *arg)
         memset(&t, 0, sizeof(t));
         t.job = job;
         t.generation = w->generation;
-        EnterCriticalSection(&job->cs);
-        if (!w->has_failed && !transfer_cancelled(&t)) t.file = lane_next_file(w);
-        LeaveCriticalSection(&job->cs);
-        if (!t.file) break;
+        if (worker_failed(w) || transfer_cancelled(&t) || !(t.file = job_next_file(job, w->generation))) break;
 
-        if (job->type != BG_JOB_TYPE_DOWNLOAD)
+        if (job_type(job) != BG_JOB_TYPE_DOWNLOAD)
         {
             FIXME("uploads are not implemented\n");
             transfer_fail(&t, E_NOTIMPL, BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, FALSE);
@@ -328,15 +206,15 @@ static DWORD WINAPI lane_main(void *arg)
             else local_transfer_file(&t);
         }
 
-        EnterCriticalSection(&job->cs);
-        t.file->busy = FALSE;
+        job_file_idle(job, t.file);
+        EnterCriticalSection(&w->cs);
         if (t.error && !w->has_failed)
         {
             w->has_failed = TRUE;
             w->failed = t;
             memset(&t, 0, sizeof(t));
         }
-        LeaveCriticalSection(&job->cs);
+        LeaveCriticalSection(&w->cs);
         if (t.error) break;
         transfer_cleanup(&t);
     }
@@ -350,16 +228,13 @@ static DWORD WINAPI worker_main(void *arg)
     struct worker w = { arg };
     struct job *job = w.job;
     HANDLE lanes[MAX_LANES - 1];
-    unsigned int count = 0, pending = 0, i;
-    struct file *file;
+    unsigned int count = 0, i;
+    ULONG pending;
 
     /* The turn this worker was given: Suspend, Cancel, Complete, a timeout
      * or preemption all end it. */
-    EnterCriticalSection(&job->cs);
-    w.generation = job->generation;
-    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
-        if (!file->progress.Completed) pending++;
-    LeaveCriticalSection(&job->cs);
+    InitializeCriticalSection(&w.cs);
+    w.generation = job_turn_begin(job, &pending);
 
     while (count + 1 < min(pending, MAX_LANES) && (lanes[count] = CreateThread(NULL, 0, lane_main, &w, 0, NULL)))
         count++;
@@ -367,10 +242,11 @@ static DWORD WINAPI worker_main(void *arg)
     WaitForMultipleObjects(count, lanes, TRUE, INFINITE);
     for (i = 0; i < count; i++) CloseHandle(lanes[i]);
 
-    worker_finish(job, w.generation, w.has_failed ? &w.failed : NULL);
+    if (job_turn_ended(job, w.generation, stopping, w.has_failed ? &w.failed : NULL)) job_notify(job);
     transfer_cleanup(&w.failed);
+    DeleteCriticalSection(&w.cs);
 
-    IBackgroundCopyJob4_Release(&job->IBackgroundCopyJob4_iface);
+    job_release(job);
     if (!InterlockedDecrement(&workers)) SetEvent(idle_event);
     scheduler_wake();
     return 0;

@@ -31,48 +31,12 @@ WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
 BOOL transfer_is_http(const struct transfer *t)
 {
-    return !wcsnicmp(t->remote, L"http://", 7) || !wcsnicmp(t->remote, L"https://", 8);
-}
-
-static void copy_credentials(struct transfer *t, const struct job *job)
-{
-    int i, j;
-
-    for (i = 0; i < CRED_TARGETS; i++)
-        for (j = 0; j < CRED_SCHEMES; j++)
-        {
-            const struct credential *c = &job->creds[i][j];
-            t->creds[i][j].set = c->set;
-            t->creds[i][j].user = strdupW(c->user);
-            t->creds[i][j].password = strdupW(c->password);
-        }
+    return is_http_url(t->remote);
 }
 
 HRESULT transfer_begin(struct transfer *t)
 {
-    struct job *job = t->job;
-    struct file *file = t->file;
-    HRESULT hr = S_OK;
-
-    EnterCriticalSection(&job->cs);
-    t->remote = strdupW(file->remote);
-    t->temp = strdupW(file->temp);
-    t->etag = strdupW(file->etag);
-    t->last_modified = strdupW(file->last_modified);
-    if (file->range_count && (t->ranges = malloc(file->range_count * sizeof(*t->ranges))))
-    {
-        memcpy(t->ranges, file->ranges, file->range_count * sizeof(*t->ranges));
-        t->range_count = file->range_count;
-    }
-    t->proxy_usage = job->proxy_usage;
-    t->proxy_list = strdupW(job->proxy_list);
-    t->proxy_bypass = strdupW(job->proxy_bypass);
-    t->custom_headers = strdupW(job->custom_headers);
-    t->security_flags = job->security_flags;
-    t->no_progress_timeout = job->no_progress_timeout;
-    copy_credentials(t, job);
-    if (!t->remote || (file->temp && !t->temp) || (file->range_count && !t->ranges)) hr = E_OUTOFMEMORY;
-    LeaveCriticalSection(&job->cs);
+    HRESULT hr = job_transfer_begin(t->job, t->file, t);
 
     if (FAILED(hr)) transfer_fail(t, hr, BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
     return hr;
@@ -80,15 +44,7 @@ HRESULT transfer_begin(struct transfer *t)
 
 void transfer_cleanup(struct transfer *t)
 {
-    free(t->remote);
-    free(t->temp);
-    free(t->etag);
-    free(t->last_modified);
-    free(t->ranges);
-    free(t->proxy_list);
-    free(t->proxy_bypass);
-    free(t->custom_headers);
-    credentials_clear(t->creds);
+    transfer_free_copy(t);
     memset(t, 0, sizeof(*t));
 }
 
@@ -101,9 +57,7 @@ static HANDLE create_temp_file(struct transfer *t)
     HANDLE handle = INVALID_HANDLE_VALUE;
     unsigned int i;
 
-    EnterCriticalSection(&t->job->cs);
-    wcscpy(name, t->file->local);
-    LeaveCriticalSection(&t->job->cs);
+    lstrcpynW(name, t->local, MAX_PATH);
     if (!(p = wcsrchr(name, '\\')) && !(p = wcsrchr(name, '/'))) p = name - 1;
     for (i = 0; i < 0x10000 && handle == INVALID_HANDLE_VALUE; i++)
     {
@@ -125,11 +79,7 @@ static HANDLE create_temp_file(struct transfer *t)
         return NULL;
     }
     TRACE("temporary file %s\n", debugstr_w(name));
-
-    EnterCriticalSection(&t->job->cs);
-    free(t->file->temp);
-    t->file->temp = strdupW(name);
-    LeaveCriticalSection(&t->job->cs);
+    job_file_set_temp(t->job, t->file, name);
     return handle;
 }
 
@@ -160,85 +110,33 @@ HANDLE transfer_open_temp(struct transfer *t, BOOL restart, UINT64 *offset)
     return handle;
 }
 
-static BOOL transfer_current(const struct transfer *t)
-{
-    return t->job->generation == t->generation;
-}
-
 void transfer_set_validator(struct transfer *t, const WCHAR *etag, const WCHAR *last_modified,
                             const FILETIME *remote_time)
 {
-    struct file *file = t->file;
-
-    EnterCriticalSection(&t->job->cs);
-    if (transfer_current(t))
-    {
-        free(file->etag);
-        free(file->last_modified);
-        file->etag = strdupW(etag);
-        file->last_modified = strdupW(last_modified);
-        if (remote_time) file->remote_time = *remote_time;
-        else memset(&file->remote_time, 0, sizeof(file->remote_time));
-    }
-    LeaveCriticalSection(&t->job->cs);
+    if (remote_time) t->remote_time = *remote_time;
+    else memset(&t->remote_time, 0, sizeof(t->remote_time));
+    job_file_set_validator(t->job, t->file, t->generation, etag, last_modified, &t->remote_time);
 }
 
 void transfer_progress(struct transfer *t, UINT64 transferred, UINT64 total)
 {
-    struct job *job = t->job;
-    struct file *file = t->file;
-
-    EnterCriticalSection(&job->cs);
-    if (transfer_current(t))
-    {
-        if (transferred > file->progress.BytesTransferred) job->last_progress = GetTickCount64();
-        file->progress.BytesTransferred = transferred;
-        file->progress.BytesTotal = total;
-        if (job->state == BG_JOB_STATE_CONNECTING) job_set_state(job, BG_JOB_STATE_TRANSFERRING);
-        else job_touch(job);
-    }
-    LeaveCriticalSection(&job->cs);
+    job_file_progress(t->job, t->file, t->generation, transferred, total);
 }
 
 /* The file is whole: it takes the source's date now, which the rename at
  * Complete keeps. */
 void transfer_file_done(struct transfer *t, HANDLE handle)
 {
-    struct job *job = t->job;
-    struct file *file = t->file;
-    FILETIME time;
-
-    EnterCriticalSection(&job->cs);
-    time = file->remote_time;
-    LeaveCriticalSection(&job->cs);
-    if (time.dwLowDateTime || time.dwHighDateTime) SetFileTime(handle, NULL, NULL, &time);
-
-    EnterCriticalSection(&job->cs);
-    if (transfer_current(t))
-    {
-        file->progress.BytesTotal = file->progress.BytesTransferred;
-        file->progress.Completed = TRUE;
-        job->last_progress = GetTickCount64();
-        job_touch(job);
-        job_file_transferred(job, file);
-    }
-    LeaveCriticalSection(&job->cs);
+    if (t->remote_time.dwLowDateTime || t->remote_time.dwHighDateTime)
+        SetFileTime(handle, NULL, NULL, &t->remote_time);
+    job_file_done(t->job, t->file, t->generation);
 }
 
 /* BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT: the file's remote name becomes
  * the URL the server redirected to. */
 void transfer_set_remote(struct transfer *t, const WCHAR *remote)
 {
-    WCHAR *copy;
-
-    EnterCriticalSection(&t->job->cs);
-    if (transfer_current(t) && (copy = strdupW(remote)))
-    {
-        free(t->file->remote);
-        t->file->remote = copy;
-        job_touch(t->job);
-    }
-    LeaveCriticalSection(&t->job->cs);
+    job_file_set_remote(t->job, t->file, t->generation, remote);
 }
 
 void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOOL transient)

@@ -255,16 +255,27 @@ static void test_persistence(void)
     IBackgroundCopyManager_Release(manager);
 }
 
-/* A store file that does not parse is set aside; the service and the other
- * jobs carry on. */
+#define GOOD_JOB_START "qmgr-job 1\nid \"{21234567-89ab-cdef-0123-456789abcdef}\"\ntype 0\nstate 3\npriority 2\n" \
+                       "owner \"S-1-5-21-0-0-0-1000\" 8192 1 1\n"
+
+/* A store file that does not parse, or holds a value no client could have
+ * set, is set aside; the service and the other jobs carry on. */
 static void test_corrupt_store(void)
 {
-    static const char *garbage[] =
+    static char long_local[5100], long_name[400];
+    const char *garbage[] =
     {
         "not a job at all\n",
         "qmgr-job 1\nid \"{01234567-89ab-cdef-0123-456789abcdef}\"\ntype 0\nstate 3\n",   /* cut short */
         "qmgr-job 1\nid \"{11234567-89ab-cdef-0123-456789abcdef}\"\ntype 99\nstate 3\npriority 2\n"
         "name \"x\"\nowner \"S-1-5-21-0-0-0-1000\" 8192 1 1\nend\n",
+        /* names that AddFile and SetDisplayName refuse */
+        long_local,
+        long_name,
+        GOOD_JOB_START "name \"x\"\nfile \"http://h/f\" \"relative\" - - - 0 0 0 0 0\nend\n",
+        GOOD_JOB_START "name \"x\"\nfile \"gopher://h/f\" \"C:%5cf\" - - - 0 0 0 0 0\nend\n",
+        /* no owner */
+        "qmgr-job 1\nid \"{31234567-89ab-cdef-0123-456789abcdef}\"\ntype 0\nstate 3\npriority 2\nname \"x\"\nend\n",
     };
     IBackgroundCopyManager *manager = get_manager();
     IBackgroundCopyJob4 *job;
@@ -277,6 +288,9 @@ static void test_corrupt_store(void)
     HRESULT hr;
 
     if (!manager) return;
+    snprintf(long_local, sizeof(long_local), GOOD_JOB_START "name \"x\"\nfile \"http://h/f\" \"C:%%5c%05000d\" "
+             "- - - 0 0 0 0 0\nend\n", 0);
+    snprintf(long_name, sizeof(long_name), GOOD_JOB_START "name \"%0300d\"\nend\n", 0);
     job = create_job4(manager, L"survivor", BG_JOB_TYPE_DOWNLOAD, &id);
     IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);

@@ -1,0 +1,692 @@
+/*
+ * Background Intelligent Transfer Service: a job's properties as one table
+ *
+ * Each persistent property of a job, and of a file, is one row: its key in
+ * the job store's record, its type, where it lives, whether a transfer
+ * needs a copy of it, whether TakeOwnership clears it.  Writing and reading
+ * the record, the transfer's copy, TakeOwnership and freeing walk the
+ * tables; a new property is one row here plus its getter and setter.
+ *
+ * The record is text, one line per key: "key value value ...", strings as
+ * "..." with %xx escapes (so every value stays on one line) or - for none,
+ * lines in table order, "end" last.
+ *
+ * Copyright 2026 the qmgr project authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include <ctype.h>
+#include <stddef.h>
+#include "job.h"
+#include "sddl.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
+
+#define RECORD_VERSION 1
+
+enum property_type
+{
+    PROP_GUID,
+    PROP_ULONG,       /* ULONG, DWORD and the BG_* enums */
+    PROP_BOOL,
+    PROP_UINT64,
+    PROP_FILETIME,
+    PROP_STRING,      /* WCHAR *, malloc'ed */
+    PROP_OWNER,       /* struct owner: SID, integrity, elevated, admin */
+    PROP_CERTIFICATE, /* struct client_certificate; no line when not set */
+    PROP_CREDENTIALS, /* struct credential[][]: never stored */
+};
+
+#define NO_FIELD ((size_t)-1)
+
+/* Flags of a row. */
+#define TAKE_OWNERSHIP_CLEARS 0x1   /* the new owner must not inherit it */
+
+struct property
+{
+    const char *key;                  /* record line; NULL: not stored */
+    enum property_type type;
+    size_t offset;                    /* in struct job or struct file */
+    size_t transfer_offset;           /* in struct transfer, or NO_FIELD */
+    UINT64 limit;                     /* numbers: highest value; strings: longest length; 0: none */
+    HRESULT (*check)(const WCHAR *);  /* strings: the check a client's value passes */
+    unsigned int flags;
+};
+
+#define JOB(f)      offsetof(struct job, f)
+#define FILE_(f)    offsetof(struct file, f)
+#define TRANSFER(f) offsetof(struct transfer, f)
+
+static HRESULT check_local_name(const WCHAR *name)
+{
+    return file_check_local_name(name);
+}
+
+static HRESULT check_remote_name(const WCHAR *name)
+{
+    /* The job's type decides which schemes are allowed; every one that any
+     * type allows is accepted here, and the transfer refuses the others. */
+    if (SUCCEEDED(file_check_remote_name(name, BG_JOB_TYPE_DOWNLOAD))) return S_OK;
+    return file_check_remote_name(name, BG_JOB_TYPE_UPLOAD);
+}
+
+static const struct property job_properties[] =
+{
+    { "id",          PROP_GUID,        JOB(id),                  NO_FIELD },
+    { "type",        PROP_ULONG,       JOB(type),                NO_FIELD, BG_JOB_TYPE_UPLOAD_REPLY },
+    { "state",       PROP_ULONG,       JOB(state),               NO_FIELD, BG_JOB_STATE_CANCELLED },
+    { "priority",    PROP_ULONG,       JOB(priority),            NO_FIELD, BG_JOB_PRIORITY_LOW },
+    { "name",        PROP_STRING,      JOB(name),                NO_FIELD, MAX_DISPLAY_NAME },
+    { "owner",       PROP_OWNER,       JOB(owner),               NO_FIELD },
+    { "description", PROP_STRING,      JOB(description),         NO_FIELD, MAX_DESCRIPTION },
+    { "notify",      PROP_ULONG,       JOB(notify_flags),        NO_FIELD },
+    { "notify",      PROP_STRING,      JOB(notify_program),      NO_FIELD, MAX_PATH - 1, NULL, TAKE_OWNERSHIP_CLEARS },
+    { "notify",      PROP_STRING,      JOB(notify_parameters),   NO_FIELD, MAX_NOTIFY_PARAMETERS, NULL, TAKE_OWNERSHIP_CLEARS },
+    { "timeouts",    PROP_ULONG,       JOB(retry_delay),         NO_FIELD },
+    { "timeouts",    PROP_ULONG,       JOB(no_progress_timeout), TRANSFER(no_progress_timeout) },
+    { "timeouts",    PROP_ULONG,       JOB(max_download_time),   NO_FIELD },
+    { "flags",       PROP_ULONG,       JOB(peer_flags),          NO_FIELD },
+    { "flags",       PROP_ULONG,       JOB(acl_flags),           NO_FIELD },
+    { "proxy",       PROP_ULONG,       JOB(proxy_usage),         TRANSFER(proxy_usage), BG_JOB_PROXY_USAGE_AUTODETECT },
+    { "proxy",       PROP_STRING,      JOB(proxy_list),          TRANSFER(proxy_list), MAX_PROXY_LIST },
+    { "proxy",       PROP_STRING,      JOB(proxy_bypass),        TRANSFER(proxy_bypass), MAX_PROXY_LIST },
+    { "reply",       PROP_STRING,      JOB(reply_name),          NO_FIELD, 0, check_local_name },
+    { "http",        PROP_ULONG,       JOB(security_flags),      TRANSFER(security_flags) },
+    { "http",        PROP_STRING,      JOB(custom_headers),      TRANSFER(custom_headers), 0, NULL, TAKE_OWNERSHIP_CLEARS },
+    { "certificate", PROP_CERTIFICATE, JOB(certificate),         NO_FIELD, 0, NULL, TAKE_OWNERSHIP_CLEARS },
+    { "times",       PROP_FILETIME,    JOB(times.CreationTime),  NO_FIELD },
+    { "times",       PROP_FILETIME,    JOB(times.ModificationTime), NO_FIELD },
+    { "times",       PROP_FILETIME,    JOB(times.TransferCompletionTime), NO_FIELD },
+    { "errors",      PROP_ULONG,       JOB(error_count),         NO_FIELD },
+    { NULL,          PROP_CREDENTIALS, JOB(creds),               TRANSFER(creds), 0, NULL, TAKE_OWNERSHIP_CLEARS },
+};
+
+/* All on the one "file" line of each file, in this order; its ranges
+ * follow on "range" lines. */
+static const struct property file_properties[] =
+{
+    { "file", PROP_STRING,   FILE_(remote),                    TRANSFER(remote), MAX_REMOTE_NAME, check_remote_name },
+    { "file", PROP_STRING,   FILE_(local),                     TRANSFER(local), 0, check_local_name },
+    { "file", PROP_STRING,   FILE_(temp),                      TRANSFER(temp), 0, check_local_name },
+    { "file", PROP_STRING,   FILE_(etag),                      TRANSFER(etag) },
+    { "file", PROP_STRING,   FILE_(last_modified),             TRANSFER(last_modified) },
+    { "file", PROP_FILETIME, FILE_(remote_time),               TRANSFER(remote_time) },
+    { "file", PROP_BOOL,     FILE_(progress.Completed),        NO_FIELD },
+    { "file", PROP_BOOL,     FILE_(renamed),                   NO_FIELD },
+    { "file", PROP_UINT64,   FILE_(progress.BytesTotal),       NO_FIELD },
+    { "file", PROP_UINT64,   FILE_(progress.BytesTransferred), NO_FIELD },
+};
+
+#define FIELD(base, offset, type) ((type *)((char *)(base) + (offset)))
+
+/* Frees what a row's field holds and leaves it empty. */
+static void property_clear(const struct property *prop, void *base, size_t offset)
+{
+    switch (prop->type)
+    {
+    case PROP_STRING:
+        free(*FIELD(base, offset, WCHAR *));
+        *FIELD(base, offset, WCHAR *) = NULL;
+        break;
+    case PROP_OWNER:
+        owner_free(FIELD(base, offset, struct owner));
+        break;
+    case PROP_CERTIFICATE:
+        client_certificate_clear(FIELD(base, offset, struct client_certificate));
+        break;
+    case PROP_CREDENTIALS:
+        credentials_clear((struct credential (*)[CRED_SCHEMES])((char *)base + offset));
+        break;
+    default:
+        break;
+    }
+}
+
+void job_free_properties(struct job *job)
+{
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(job_properties); i++)
+        property_clear(&job_properties[i], job, job_properties[i].offset);
+}
+
+void file_free_properties(struct file *file)
+{
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(file_properties); i++)
+        property_clear(&file_properties[i], file, file_properties[i].offset);
+    free(file->ranges);
+    file->ranges = NULL;
+    file->range_count = 0;
+}
+
+/* TakeOwnership: called with the job's lock held. */
+void job_clear_for_new_owner(struct job *job)
+{
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(job_properties); i++)
+        if (job_properties[i].flags & TAKE_OWNERSHIP_CLEARS)
+            property_clear(&job_properties[i], job, job_properties[i].offset);
+}
+
+/* --- the transfer's copy ------------------------------------------------ */
+
+static BOOL copy_to_transfer(const struct property *prop, const void *base, struct transfer *t)
+{
+    const void *src = (const char *)base + prop->offset;
+    void *dst = (char *)t + prop->transfer_offset;
+    int i, j;
+
+    switch (prop->type)
+    {
+    case PROP_STRING:
+        if (!*(WCHAR *const *)src) return TRUE;
+        return !!(*(WCHAR **)dst = strdupW(*(WCHAR *const *)src));
+    case PROP_ULONG:
+    case PROP_BOOL:
+        *(ULONG *)dst = *(const ULONG *)src;
+        return TRUE;
+    case PROP_UINT64:
+        *(UINT64 *)dst = *(const UINT64 *)src;
+        return TRUE;
+    case PROP_FILETIME:
+        *(FILETIME *)dst = *(const FILETIME *)src;
+        return TRUE;
+    case PROP_CREDENTIALS:
+        for (i = 0; i < CRED_TARGETS; i++)
+            for (j = 0; j < CRED_SCHEMES; j++)
+            {
+                const struct credential *from = &((const struct credential (*)[CRED_SCHEMES])src)[i][j];
+                struct credential *to = &((struct credential (*)[CRED_SCHEMES])dst)[i][j];
+
+                to->set = from->set;
+                if ((from->user && !(to->user = strdupW(from->user))) ||
+                    (from->password && !(to->password = strdupW(from->password))))
+                    return FALSE;
+            }
+        return TRUE;
+    default:
+        ERR("type %u cannot be copied\n", prop->type);
+        return FALSE;
+    }
+}
+
+static BOOL copy_table(const struct property *props, unsigned int count, const void *base, struct transfer *t)
+{
+    unsigned int i;
+
+    for (i = 0; i < count; i++)
+        if (props[i].transfer_offset != NO_FIELD && !copy_to_transfer(&props[i], base, t)) return FALSE;
+    return TRUE;
+}
+
+/* Copies what a transfer of the file needs; called with the job's lock held. */
+HRESULT job_copy_for_transfer(struct job *job, struct file *file, struct transfer *t)
+{
+    if (!copy_table(job_properties, ARRAY_SIZE(job_properties), job, t) ||
+        !copy_table(file_properties, ARRAY_SIZE(file_properties), file, t))
+        return E_OUTOFMEMORY;
+    if (file->range_count)
+    {
+        if (!(t->ranges = malloc(file->range_count * sizeof(*t->ranges)))) return E_OUTOFMEMORY;
+        memcpy(t->ranges, file->ranges, file->range_count * sizeof(*t->ranges));
+        t->range_count = file->range_count;
+    }
+    return S_OK;
+}
+
+static void free_table_copy(const struct property *props, unsigned int count, struct transfer *t)
+{
+    unsigned int i;
+
+    for (i = 0; i < count; i++)
+        if (props[i].transfer_offset != NO_FIELD) property_clear(&props[i], t, props[i].transfer_offset);
+}
+
+void transfer_free_copy(struct transfer *t)
+{
+    free_table_copy(job_properties, ARRAY_SIZE(job_properties), t);
+    free_table_copy(file_properties, ARRAY_SIZE(file_properties), t);
+    free(t->ranges);
+    t->ranges = NULL;
+    t->range_count = 0;
+}
+
+/* --- writing the record -------------------------------------------------- */
+
+struct record_out
+{
+    char *data;
+    size_t len, size;
+    BOOL failed;
+};
+
+static void put(struct record_out *b, const char *format, ...)
+{
+    va_list args;
+    int len;
+
+    if (b->failed) return;
+    for (;;)
+    {
+        va_start(args, format);
+        len = vsnprintf(b->data + b->len, b->size - b->len, format, args);
+        va_end(args);
+        if (len >= 0 && b->len + len < b->size) break;
+        b->size = max(b->size * 2, b->len + len + 1024);
+        if (!(b->data = realloc(b->data, b->size)))
+        {
+            b->failed = TRUE;
+            b->len = b->size = 0;
+            return;
+        }
+    }
+    b->len += len;
+}
+
+static void put_string(struct record_out *b, const WCHAR *s)
+{
+    char utf8[4096], *p;
+    int len;
+
+    if (!s)
+    {
+        put(b, " -");
+        return;
+    }
+    put(b, " \"");
+    len = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
+    p = len > sizeof(utf8) ? malloc(len) : utf8;
+    if (!p)
+    {
+        b->failed = TRUE;
+        return;
+    }
+    WideCharToMultiByte(CP_UTF8, 0, s, -1, p, len, NULL, NULL);
+    for (len = 0; p[len]; len++)
+    {
+        unsigned char c = p[len];
+        if (c <= ' ' || c == '%' || c == '"' || c == 0x7f) put(b, "%%%02x", c);
+        else put(b, "%c", c);
+    }
+    if (p != utf8) free(p);
+    put(b, "\"");
+}
+
+static UINT64 filetime_value(const FILETIME *ft)
+{
+    return ((UINT64)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
+}
+
+static void put_value(struct record_out *b, const struct property *prop, const void *base)
+{
+    const void *field = (const char *)base + prop->offset;
+    WCHAR guid[40];
+    DWORD i;
+
+    switch (prop->type)
+    {
+    case PROP_GUID:
+        StringFromGUID2(field, guid, ARRAY_SIZE(guid));
+        put_string(b, guid);
+        break;
+    case PROP_ULONG:
+    case PROP_BOOL:
+        put(b, " %lu", *(const ULONG *)field);
+        break;
+    case PROP_UINT64:
+        put(b, " %I64u", *(const UINT64 *)field);
+        break;
+    case PROP_FILETIME:
+        put(b, " %I64u", filetime_value(field));
+        break;
+    case PROP_STRING:
+        put_string(b, *(WCHAR *const *)field);
+        break;
+    case PROP_OWNER:
+    {
+        const struct owner *owner = field;
+        put_string(b, owner_sid_string((struct owner *)owner));
+        put(b, " %lu %d %d", owner->integrity, owner->elevated, owner->admin);
+        break;
+    }
+    case PROP_CERTIFICATE:
+    {
+        const struct client_certificate *cert = field;
+        put(b, " %u", cert->location);
+        put_string(b, cert->store);
+        put_string(b, cert->subject);
+        put(b, " ");
+        if (!cert->has_hash) put(b, "-");
+        else for (i = 0; i < sizeof(cert->hash); i++) put(b, "%02x", cert->hash[i]);
+        break;
+    }
+    case PROP_CREDENTIALS:
+        break;
+    }
+}
+
+static BOOL property_present(const struct property *prop, const void *base)
+{
+    if (!prop->key) return FALSE;
+    if (prop->type == PROP_CERTIFICATE) return FIELD(base, prop->offset, struct client_certificate)->set;
+    return TRUE;
+}
+
+/* One line per key: rows with the same key share it. */
+static void put_table(struct record_out *b, const struct property *props, unsigned int count, const void *base)
+{
+    unsigned int i;
+
+    for (i = 0; i < count; i++)
+    {
+        if (!property_present(&props[i], base)) continue;
+        if (!i || !props[i - 1].key || strcmp(props[i - 1].key, props[i].key)) put(b, "%s", props[i].key);
+        put_value(b, &props[i], base);
+        if (i + 1 == count || !props[i + 1].key || strcmp(props[i + 1].key, props[i].key)) put(b, "\n");
+    }
+}
+
+/* The job as the store keeps it, or NULL when memory ran out; called with
+ * the job's lock held. */
+char *job_write_record(struct job *job, size_t *len)
+{
+    struct record_out b = { NULL, 0, 0, FALSE };
+    struct file *file;
+    ULONG index = 0, error_file = 0;
+    DWORD i;
+
+    put(&b, "qmgr-job %u\n", RECORD_VERSION);
+    put_table(&b, job_properties, ARRAY_SIZE(job_properties), job);
+    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+    {
+        index++;
+        if (job->has_error && job->error.file == file) error_file = index;
+        put_table(&b, file_properties, ARRAY_SIZE(file_properties), file);
+        for (i = 0; i < file->range_count; i++)
+            put(&b, "range %I64u %I64u\n", file->ranges[i].InitialOffset, file->ranges[i].Length);
+    }
+    if (job->has_error)
+    {
+        put(&b, "error %lu %u %lu", job->error.code, job->error.context, error_file);
+        put_string(&b, job->error.protocol);
+        put(&b, "\n");
+    }
+    put(&b, "end\n");
+    if (b.failed)
+    {
+        free(b.data);
+        return NULL;
+    }
+    *len = b.len;
+    return b.data;
+}
+
+/* --- reading it back ----------------------------------------------------- */
+
+/* One line, split at spaces. */
+struct parser
+{
+    char *pos;
+    BOOL failed;
+};
+
+static char *next_token(struct parser *p)
+{
+    char *start;
+
+    while (*p->pos == ' ') p->pos++;
+    if (!*p->pos)
+    {
+        p->failed = TRUE;
+        return NULL;
+    }
+    start = p->pos;
+    while (*p->pos && *p->pos != ' ') p->pos++;
+    if (*p->pos) *p->pos++ = 0;
+    return start;
+}
+
+static UINT64 get_number(struct parser *p)
+{
+    char *token = next_token(p), *end;
+    UINT64 value;
+
+    if (!token) return 0;
+    value = _strtoui64(token, &end, 10);
+    if (*end) p->failed = TRUE;
+    return value;
+}
+
+static WCHAR *get_string(struct parser *p)
+{
+    char *token = next_token(p), *src, *dst;
+    WCHAR *ret;
+    int len;
+
+    if (!token || !strcmp(token, "-")) return NULL;
+    len = strlen(token);
+    if (len < 2 || token[0] != '"' || token[len - 1] != '"')
+    {
+        p->failed = TRUE;
+        return NULL;
+    }
+    token[len - 1] = 0;
+    for (src = dst = token + 1; *src; src++)
+    {
+        if (*src == '%' && isxdigit((unsigned char)src[1]) && isxdigit((unsigned char)src[2]))
+        {
+            char hex[3] = { src[1], src[2], 0 };
+            *dst++ = (char)strtoul(hex, NULL, 16);
+            src += 2;
+        }
+        else *dst++ = *src;
+    }
+    *dst = 0;
+    len = MultiByteToWideChar(CP_UTF8, 0, token + 1, -1, NULL, 0);
+    if (!(ret = malloc(len * sizeof(WCHAR))))
+    {
+        p->failed = TRUE;
+        return NULL;
+    }
+    MultiByteToWideChar(CP_UTF8, 0, token + 1, -1, ret, len);
+    return ret;
+}
+
+static void set_filetime(FILETIME *ft, UINT64 value)
+{
+    ft->dwLowDateTime = (DWORD)value;
+    ft->dwHighDateTime = (DWORD)(value >> 32);
+}
+
+static BOOL get_owner(struct parser *p, struct owner *owner)
+{
+    WCHAR *sid_string = get_string(p);
+    PSID sid;
+    BOOL ret = FALSE;
+
+    owner_free(owner);
+    if (sid_string && ConvertStringSidToSidW(sid_string, &sid))
+    {
+        DWORD len = GetLengthSid(sid);
+        if ((owner->sid = malloc(len)))
+        {
+            CopySid(len, owner->sid, sid);
+            ret = TRUE;
+        }
+        LocalFree(sid);
+    }
+    free(sid_string);
+    owner->integrity = get_number(p);
+    owner->elevated = get_number(p);
+    owner->admin = get_number(p);
+    return ret;
+}
+
+static BOOL get_certificate(struct parser *p, struct client_certificate *cert)
+{
+    char *hash;
+    DWORD i;
+
+    client_certificate_clear(cert);
+    cert->set = TRUE;
+    cert->location = get_number(p);
+    cert->store = get_string(p);
+    cert->subject = get_string(p);
+    if (!(hash = next_token(p)) || !strcmp(hash, "-")) return TRUE;
+    for (i = 0; i < sizeof(cert->hash) && isxdigit((unsigned char)hash[2 * i]) &&
+                isxdigit((unsigned char)hash[2 * i + 1]); i++)
+    {
+        char byte[3] = { hash[2 * i], hash[2 * i + 1], 0 };
+        cert->hash[i] = strtoul(byte, NULL, 16);
+    }
+    cert->has_hash = i == sizeof(cert->hash);
+    return cert->has_hash;
+}
+
+/* Reads one row's value; FALSE if it is malformed or out of its limits. */
+static BOOL get_value(struct parser *p, const struct property *prop, void *base)
+{
+    void *field = (char *)base + prop->offset;
+    WCHAR *string;
+    UINT64 number;
+    BOOL ok = TRUE;
+
+    switch (prop->type)
+    {
+    case PROP_GUID:
+        string = get_string(p);
+        ok = string && SUCCEEDED(CLSIDFromString(string, field));
+        free(string);
+        break;
+    case PROP_ULONG:
+    case PROP_BOOL:
+        number = get_number(p);
+        if (prop->type == PROP_BOOL) number = !!number;
+        ok = number <= (prop->limit ? prop->limit : ULONG_MAX);
+        *(ULONG *)field = number;
+        break;
+    case PROP_UINT64:
+        *(UINT64 *)field = get_number(p);
+        break;
+    case PROP_FILETIME:
+        set_filetime(field, get_number(p));
+        break;
+    case PROP_STRING:
+        string = get_string(p);
+        if (string && prop->limit && wcslen(string) > prop->limit) ok = FALSE;
+        if (string && prop->check && FAILED(prop->check(string))) ok = FALSE;
+        free(*(WCHAR **)field);
+        *(WCHAR **)field = string;
+        break;
+    case PROP_OWNER:
+        ok = get_owner(p, field);
+        break;
+    case PROP_CERTIFICATE:
+        ok = get_certificate(p, field);
+        break;
+    case PROP_CREDENTIALS:
+        break;
+    }
+    return ok && !p->failed;
+}
+
+/* Reads the values of a line whose key is key into the rows with that key. */
+static BOOL get_table(struct parser *p, const char *key, const struct property *props, unsigned int count,
+                      void *base)
+{
+    unsigned int i;
+
+    for (i = 0; i < count; i++)
+    {
+        if (!props[i].key || strcmp(props[i].key, key)) continue;
+        if (!get_value(p, &props[i], base)) return FALSE;
+    }
+    return TRUE;
+}
+
+static BOOL get_range(struct parser *p, struct file *file)
+{
+    BG_FILE_RANGE *ranges;
+
+    if (!file || file->range_count >= MAX_RANGES_PER_FILE ||
+        !(ranges = realloc(file->ranges, (file->range_count + 1) * sizeof(*ranges))))
+        return FALSE;
+    file->ranges = ranges;
+    ranges[file->range_count].InitialOffset = get_number(p);
+    ranges[file->range_count].Length = get_number(p);
+    file->range_count++;
+    return !p->failed;
+}
+
+static BOOL get_error(struct parser *p, struct job *job, ULONG *error_file)
+{
+    job->error.code = get_number(p);
+    job->error.context = get_number(p);
+    *error_file = get_number(p);
+    free(job->error.protocol);
+    job->error.protocol = get_string(p);
+    job->has_error = TRUE;
+    return !p->failed;
+}
+
+/* Rebuilds a job from its record; NULL unless the record is whole and every
+ * value passes the checks a client's value would. */
+struct job *job_from_record(char *text)
+{
+    struct file *file = NULL;
+    struct job *job;
+    ULONG error_file = 0, index;
+    BOOL ended = FALSE, ok = TRUE, versioned = FALSE;
+    char *line, *next, *key;
+    struct parser p;
+
+    if (!(job = job_alloc())) return NULL;
+    for (line = text; line && *line && !ended && ok; line = next)
+    {
+        if ((next = strchr(line, '\n'))) *next++ = 0;
+        p.pos = line;
+        p.failed = FALSE;
+        if (!(key = next_token(&p))) ok = FALSE;
+        else if (!versioned) ok = versioned = !strcmp(key, "qmgr-job") && get_number(&p) == RECORD_VERSION;
+        else if (!strcmp(key, "end")) ended = TRUE;
+        else if (!strcmp(key, "range")) ok = get_range(&p, file);
+        else if (!strcmp(key, "error")) ok = get_error(&p, job, &error_file);
+        else if (!strcmp(key, file_properties[0].key))
+        {
+            if (!(file = job_add_loaded_file(job))) ok = FALSE;
+            else ok = get_table(&p, key, file_properties, ARRAY_SIZE(file_properties), file) &&
+                      file->remote && file->local;
+        }
+        /* Unknown keys come from newer versions: skipped. */
+        else ok = get_table(&p, key, job_properties, ARRAY_SIZE(job_properties), job);
+    }
+    if (!ok || !ended || IsEqualGUID(&job->id, &GUID_NULL) || !job->name || !job->owner.sid)
+    {
+        job_release(job);
+        return NULL;
+    }
+    if (job->has_error && error_file)
+    {
+        index = 0;
+        LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+            if (++index == error_file) job->error.file = file;
+    }
+    job_loaded(job);
+    return job;
+}
