@@ -75,12 +75,10 @@ static HRESULT check_local_name(const WCHAR *name)
     return file_check_local_name(name);
 }
 
+/* Downloads allow every form of remote name that any job type allows. */
 static HRESULT check_remote_name(const WCHAR *name)
 {
-    /* The job's type decides which schemes are allowed; every one that any
-     * type allows is accepted here, and the transfer refuses the others. */
-    if (SUCCEEDED(file_check_remote_name(name, BG_JOB_TYPE_DOWNLOAD))) return S_OK;
-    return file_check_remote_name(name, BG_JOB_TYPE_UPLOAD);
+    return file_check_remote_name(name, BG_JOB_TYPE_DOWNLOAD);
 }
 
 static const struct property job_properties[] =

@@ -219,7 +219,10 @@ static void store_load(void)
         swprintf(path, MAX_PATH, L"%s\\%s", store_dir, data.cFileName);
         job = (text = read_whole_file(path)) ? job_from_record(text) : NULL;
         free(text);
-        if (!job || job_is_gone(job))
+        /* A job's file is named after its id: a copy under another name is
+         * not a second job. */
+        if (job) job_path(job_id(job), bad, L".job");
+        if (!job || job_is_gone(job) || wcsicmp(bad, path))
         {
             WARN("setting aside %s\n", debugstr_w(path));
             swprintf(bad, MAX_PATH, L"%s.bad", path);

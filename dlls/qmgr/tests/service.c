@@ -255,55 +255,76 @@ static void test_persistence(void)
     IBackgroundCopyManager_Release(manager);
 }
 
-#define GOOD_JOB_START "qmgr-job 1\nid \"{21234567-89ab-cdef-0123-456789abcdef}\"\ntype 0\nstate 3\npriority 2\n" \
-                       "owner \"S-1-5-21-0-0-0-1000\" 8192 1 1\n"
+#define JOB_START "qmgr-job 1\nid \"ID\"\ntype 0\nstate 3\npriority 2\nowner \"S-1-5-21-0-0-0-1000\" 8192 1 1\n"
+
+static void store_file_id(unsigned int i, char *guid, size_t size)
+{
+    snprintf(guid, size, "{0000000%u-0000-0000-0000-000000000000}", i);
+}
+
+/* Writes a job file named after the id it holds: "ID" in the record is
+ * {0000000i-0000-...}. */
+static void write_store_file(const WCHAR *dir, unsigned int i, const char *record)
+{
+    char guid[40], *text, *p;
+    WCHAR path[MAX_PATH];
+    DWORD written;
+    HANDLE file;
+
+    store_file_id(i, guid, sizeof(guid));
+    if (!(text = malloc(strlen(record) + sizeof(guid)))) return;
+    if ((p = strstr(record, "\"ID\"")))
+        sprintf(text, "%.*s\"%s\"%s", (int)(p - record), record, guid, p + 4);
+    else strcpy(text, record);
+    swprintf(path, MAX_PATH, L"%s\\%hs.job", dir, guid);
+    file = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    ok(file != INVALID_HANDLE_VALUE, "cannot write %s\n", wine_dbgstr_w(path));
+    WriteFile(file, text, strlen(text), &written, NULL);
+    CloseHandle(file);
+    free(text);
+}
 
 /* A store file that does not parse, or holds a value no client could have
- * set, is set aside; the service and the other jobs carry on. */
+ * set, is set aside; the service and the other jobs, one of them written
+ * by hand, carry on. */
 static void test_corrupt_store(void)
 {
-    static char long_local[5100], long_name[400];
+    static char long_local[5200], long_name[400];
     const char *garbage[] =
     {
         "not a job at all\n",
-        "qmgr-job 1\nid \"{01234567-89ab-cdef-0123-456789abcdef}\"\ntype 0\nstate 3\n",   /* cut short */
-        "qmgr-job 1\nid \"{11234567-89ab-cdef-0123-456789abcdef}\"\ntype 99\nstate 3\npriority 2\n"
-        "name \"x\"\nowner \"S-1-5-21-0-0-0-1000\" 8192 1 1\nend\n",
+        "qmgr-job 1\nid \"ID\"\ntype 0\nstate 3\n",   /* cut short */
+        "qmgr-job 1\nid \"ID\"\ntype 99\nstate 3\npriority 2\nname \"x\"\nowner \"S-1-5-21-0-0-0-1000\" 8192 1 1\nend\n",
         /* names that AddFile and SetDisplayName refuse */
         long_local,
         long_name,
-        GOOD_JOB_START "name \"x\"\nfile \"http://h/f\" \"relative\" - - - 0 0 0 0 0\nend\n",
-        GOOD_JOB_START "name \"x\"\nfile \"gopher://h/f\" \"C:%5cf\" - - - 0 0 0 0 0\nend\n",
+        JOB_START "name \"x\"\nfile \"http://h/f\" \"relative\" - - - 0 0 0 0 0\nend\n",
+        JOB_START "name \"x\"\nfile \"gopher://h/f\" \"C:%5cf\" - - - 0 0 0 0 0\nend\n",
         /* no owner */
-        "qmgr-job 1\nid \"{31234567-89ab-cdef-0123-456789abcdef}\"\ntype 0\nstate 3\npriority 2\nname \"x\"\nend\n",
+        "qmgr-job 1\nid \"ID\"\ntype 0\nstate 3\npriority 2\nname \"x\"\nend\n",
     };
+    static const char fine[] = JOB_START "name \"fine\"\nfile \"http://h/f\" \"C:%5cf\" - - - 0 0 0 0 0\nend\n";
     IBackgroundCopyManager *manager = get_manager();
     IBackgroundCopyJob4 *job;
     IBackgroundCopyJob *j;
-    WCHAR dir[MAX_PATH], path[MAX_PATH];
+    WCHAR dir[MAX_PATH], path[MAX_PATH], guidW[40];
+    char guid[40];
     unsigned int i;
-    DWORD written;
-    HANDLE file;
-    GUID id;
+    GUID id, fine_id;
     HRESULT hr;
 
     if (!manager) return;
-    snprintf(long_local, sizeof(long_local), GOOD_JOB_START "name \"x\"\nfile \"http://h/f\" \"C:%%5c%05000d\" "
-             "- - - 0 0 0 0 0\nend\n", 0);
-    snprintf(long_name, sizeof(long_name), GOOD_JOB_START "name \"%0300d\"\nend\n", 0);
+    strcpy(long_local, JOB_START "name \"x\"\nfile \"http://h/f\" \"C:%5c");
+    memset(long_local + strlen(long_local), 'a', 5000);
+    strcpy(long_local + strlen(long_local), "\" - - - 0 0 0 0 0\nend\n");
+    snprintf(long_name, sizeof(long_name), JOB_START "name \"%0300d\"\nend\n", 0);
     job = create_job4(manager, L"survivor", BG_JOB_TYPE_DOWNLOAD, &id);
     IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);
 
     store_dir(dir);
-    for (i = 0; i < ARRAY_SIZE(garbage); i++)
-    {
-        swprintf(path, MAX_PATH, L"%s\\{0000000%u-0000-0000-0000-000000000000}.job", dir, i);
-        file = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-        ok(file != INVALID_HANDLE_VALUE, "cannot write %s\n", wine_dbgstr_w(path));
-        WriteFile(file, garbage[i], strlen(garbage[i]), &written, NULL);
-        CloseHandle(file);
-    }
+    for (i = 0; i < ARRAY_SIZE(garbage); i++) write_store_file(dir, i, garbage[i]);
+    write_store_file(dir, ARRAY_SIZE(garbage), fine);
 
     if (!restart_service() || !(manager = get_manager())) return;
     hr = IBackgroundCopyManager_GetJob(manager, &id, &j);
@@ -313,14 +334,80 @@ static void test_corrupt_store(void)
         IBackgroundCopyJob_Cancel(j);
         IBackgroundCopyJob_Release(j);
     }
+    store_file_id(ARRAY_SIZE(garbage), guid, sizeof(guid));
+    MultiByteToWideChar(CP_ACP, 0, guid, -1, guidW, ARRAY_SIZE(guidW));
+    CLSIDFromString(guidW, &fine_id);
+    hr = IBackgroundCopyManager_GetJob(manager, &fine_id, &j);
+    ok(hr == S_OK, "a valid job file was not loaded: %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        IBackgroundCopyJob_Cancel(j);
+        IBackgroundCopyJob_Release(j);
+    }
     for (i = 0; i < ARRAY_SIZE(garbage); i++)
     {
-        swprintf(path, MAX_PATH, L"%s\\{0000000%u-0000-0000-0000-000000000000}.job", dir, i);
+        winetest_push_context("record %u", i);
+        store_file_id(i, guid, sizeof(guid));
+        swprintf(path, MAX_PATH, L"%s\\%hs.job", dir, guid);
         ok(!file_exists(path), "%s still in the store\n", wine_dbgstr_w(path));
         wcscat(path, L".bad");
         ok(file_exists(path), "%s not set aside\n", wine_dbgstr_w(path));
         DeleteFileW(path);
+        winetest_pop_context();
     }
+    IBackgroundCopyManager_Release(manager);
+}
+
+static ULONG count_jobs_with_id(IBackgroundCopyManager *manager, const GUID *id)
+{
+    IEnumBackgroundCopyJobs *jobs;
+    IBackgroundCopyJob *job;
+    ULONG count = 0;
+    GUID got;
+
+    if (FAILED(IBackgroundCopyManager_EnumJobs(manager, 0, &jobs))) return 0;
+    while (IEnumBackgroundCopyJobs_Next(jobs, 1, &job, NULL) == S_OK)
+    {
+        if (SUCCEEDED(IBackgroundCopyJob_GetId(job, &got)) && IsEqualGUID(&got, id)) count++;
+        IBackgroundCopyJob_Release(job);
+    }
+    IEnumBackgroundCopyJobs_Release(jobs);
+    return count;
+}
+
+/* A job's file copied under a second name is loaded once, not twice. */
+static void test_store_twin(void)
+{
+    IBackgroundCopyManager *manager = get_manager();
+    WCHAR dir[MAX_PATH], guid[40], path[MAX_PATH], twin[MAX_PATH];
+    IBackgroundCopyJob4 *job;
+    IBackgroundCopyJob *j;
+    GUID id;
+
+    if (!manager) return;
+    job = create_job4(manager, L"twin", BG_JOB_TYPE_DOWNLOAD, &id);
+    if (job) IBackgroundCopyJob4_Release(job);
+    IBackgroundCopyManager_Release(manager);
+    /* The service writes the job at the latest when it stops. */
+    if (!job || !restart_service()) return;
+
+    store_dir(dir);
+    StringFromGUID2(&id, guid, ARRAY_SIZE(guid));
+    swprintf(path, MAX_PATH, L"%s\\%s.job", dir, guid);
+    swprintf(twin, MAX_PATH, L"%s\\{00000009-0000-0000-0000-000000000000}.job", dir);
+    ok(CopyFileW(path, twin, FALSE), "cannot copy %s: %lu\n", wine_dbgstr_w(path), GetLastError());
+
+    if (!restart_service() || !(manager = get_manager())) return;
+    ok(count_jobs_with_id(manager, &id) == 1, "the job is listed %lu times\n", count_jobs_with_id(manager, &id));
+    if (IBackgroundCopyManager_GetJob(manager, &id, &j) == S_OK)
+    {
+        IBackgroundCopyJob_Cancel(j);
+        IBackgroundCopyJob_Release(j);
+    }
+    ok(!file_exists(path) && !file_exists(twin), "a file of the cancelled job is left in the store\n");
+    wcscat(twin, L".bad");
+    ok(file_exists(twin), "the copy was not set aside\n");
+    DeleteFileW(twin);
     IBackgroundCopyManager_Release(manager);
 }
 
@@ -330,5 +417,6 @@ START_TEST(service)
     test_stop_start();
     test_persistence();
     test_corrupt_store();
+    test_store_twin();
     CoUninitialize();
 }
