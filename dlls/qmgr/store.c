@@ -7,7 +7,8 @@
  * either the old or the new version, never half of one.  Changes are
  * queued and written by a thread of the store within about a second (and
  * all at once when the service stops); the writer holds no lock while it
- * touches the disk.  A file that does not parse is set aside as .bad and
+ * touches the disk.  The text of a job is jobrecord.c's; a file that does
+ * not parse, or is not named after its job's id, is set aside as .bad and
  * the service goes on with the others.
  *
  * Not kept, as on Windows: the notify interface (it belongs to a running
