@@ -8,11 +8,17 @@
  *   trustca FILE.der            adds it (replacing an equal one)
  *   trustca --remove FILE.der   removes it when it is there
  *   trustca --check FILE.der    exit status 0 when it is there
+ *   trustca --pfx FILE.pfx      imports the certificates of a PKCS#12 file
+ *                               (empty password) that have a private key
+ *                               into the LocalMachine "MY" store, the key
+ *                               in a machine key set
  *
  * FILE is a DER certificate, as a Windows path (Z:\...).  tests/run-check
  * runs it in each prefix with the test CA that tests/servers.sh made, so
  * that https://localhost:PORT/ from the test nginx verifies with default
- * security flags.
+ * security flags, and with the test client certificate, which a job can
+ * then name with SetClientCertificateByName(BG_CERT_STORE_LOCATION_LOCAL_MACHINE,
+ * L"MY", L"qmgr test client").
  *
  * Exit status: 0 on success, 1 on failure (with a message on stderr).
  *
@@ -58,6 +64,45 @@ static BYTE *read_file(const char *name, DWORD *size)
     return data;
 }
 
+/* The certificates of a PKCS#12 file that come with a private key, into
+ * LocalMachine MY; the count of them, or -1. */
+static int import_pfx(BYTE *data, DWORD size)
+{
+    CRYPT_DATA_BLOB blob = { size, data };
+    HCERTSTORE pfx, my;
+    PCCERT_CONTEXT cert = NULL;
+    DWORD prop_size;
+    int count = 0;
+
+    if (!(pfx = PFXImportCertStore(&blob, L"", CRYPT_MACHINE_KEYSET | CRYPT_EXPORTABLE)))
+    {
+        fprintf(stderr, "trustca: PFXImportCertStore: %#lx\n", GetLastError());
+        return -1;
+    }
+    if (!(my = CertOpenStore(CERT_STORE_PROV_SYSTEM_REGISTRY_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, L"MY")))
+    {
+        fprintf(stderr, "trustca: cannot open the LocalMachine MY store: %#lx\n", GetLastError());
+        CertCloseStore(pfx, 0);
+        return -1;
+    }
+    while ((cert = CertEnumCertificatesInStore(pfx, cert)))
+    {
+        prop_size = 0;
+        if (!CertGetCertificateContextProperty(cert, CERT_KEY_PROV_INFO_PROP_ID, NULL, &prop_size)) continue;
+        if (!CertAddCertificateContextToStore(my, cert, CERT_STORE_ADD_REPLACE_EXISTING, NULL))
+        {
+            fprintf(stderr, "trustca: cannot add to MY: %#lx\n", GetLastError());
+            count = -1;
+            CertFreeCertificateContext(cert);
+            break;
+        }
+        count++;
+    }
+    CertCloseStore(my, 0);
+    CertCloseStore(pfx, 0);
+    return count;
+}
+
 /* The store's copy of cert, or NULL. */
 static PCCERT_CONTEXT find_in_store(HCERTSTORE store, PCCERT_CONTEXT cert)
 {
@@ -66,7 +111,7 @@ static PCCERT_CONTEXT find_in_store(HCERTSTORE store, PCCERT_CONTEXT cert)
 
 int main(int argc, char **argv)
 {
-    enum { ADD, REMOVE, CHECK } action = ADD;
+    enum { ADD, REMOVE, CHECK, PFX } action = ADD;
     PCCERT_CONTEXT cert, found;
     const char *name;
     HCERTSTORE store;
@@ -76,9 +121,10 @@ int main(int argc, char **argv)
 
     if (argc == 3 && !strcmp(argv[1], "--remove")) action = REMOVE;
     else if (argc == 3 && !strcmp(argv[1], "--check")) action = CHECK;
+    else if (argc == 3 && !strcmp(argv[1], "--pfx")) action = PFX;
     else if (argc != 2 || argv[1][0] == '-')
     {
-        fprintf(stderr, "usage: trustca [--remove|--check] FILE.der\n");
+        fprintf(stderr, "usage: trustca [--remove|--check] FILE.der\n       trustca --pfx FILE.pfx\n");
         return 1;
     }
     name = argv[argc - 1];
@@ -87,6 +133,13 @@ int main(int argc, char **argv)
     {
         fprintf(stderr, "trustca: cannot read %s: %lu\n", name, GetLastError());
         return 1;
+    }
+    if (action == PFX)
+    {
+        int count = import_pfx(data, size);
+        free(data);
+        if (!count) fprintf(stderr, "trustca: no certificate with a private key in %s\n", name);
+        return count > 0 ? 0 : 1;
     }
     if (!(cert = CertCreateCertificateContext(X509_ASN_ENCODING, data, size)))
     {
@@ -121,6 +174,8 @@ int main(int argc, char **argv)
         break;
     case CHECK:
         ret = found ? 0 : 1;
+        break;
+    case PFX:  /* done above */
         break;
     }
     if (found) CertFreeCertificateContext(found);
