@@ -28,6 +28,7 @@ extern void func_bitness(void);
 extern void func_enum(void);
 extern void func_file(void);
 extern void func_framework(void);
+extern void func_https(void);
 extern void func_job(void);
 extern void func_owner(void);
 extern void func_qmgr(void);
@@ -40,6 +41,7 @@ const struct test winetest_testlist[] =
     { "enum", func_enum },
     { "file", func_file },
     { "framework", func_framework },
+    { "https", func_https },
     { "job", func_job },
     { "owner", func_owner },
     { "qmgr", func_qmgr },
