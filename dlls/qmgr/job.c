@@ -1722,8 +1722,10 @@ void job_schedule_view(struct job *job, ULONGLONG now, ULONGLONG *next, struct j
     LeaveCriticalSection(&job->cs);
 }
 
-/* Gives a queued job its turn: TRUE if the caller is to start its worker. */
-BOOL job_start_turn(struct job *job, ULONGLONG now, ULONGLONG *next)
+/* Gives a queued job its turn: TRUE if the caller is to start its worker
+ * for that turn (*generation).  The turn is fixed here, not when the
+ * worker's thread gets to run: a Suspend or Cancel in between ends it. */
+BOOL job_start_turn(struct job *job, ULONGLONG now, ULONGLONG *next, LONG *generation)
 {
     BOOL start;
 
@@ -1732,6 +1734,7 @@ BOOL job_start_turn(struct job *job, ULONGLONG now, ULONGLONG *next)
     {
         job_set_state(job, BG_JOB_STATE_CONNECTING);
         job->running = TRUE;
+        *generation = job->generation;
         job_check_timeouts(job, now, next);
     }
     LeaveCriticalSection(&job->cs);
@@ -1764,16 +1767,15 @@ void job_yield_turn(struct job *job, BG_JOB_PRIORITY waiting, ULONGLONG now, ULO
     LeaveCriticalSection(&job->cs);
 }
 
-/* The worker's start: the turn it was given and how many files wait. */
-LONG job_turn_begin(struct job *job, ULONG *pending)
+/* How many files wait for the worker. */
+ULONG job_files_pending(struct job *job)
 {
-    LONG generation;
+    ULONG pending;
 
     EnterCriticalSection(&job->cs);
-    generation = job->generation;
-    *pending = job_pending_files(job);
+    pending = job_pending_files(job);
     LeaveCriticalSection(&job->cs);
-    return generation;
+    return pending;
 }
 
 /* The next file no lane moves yet, marked busy; NULL once the turn is over
@@ -1813,7 +1815,7 @@ BOOL job_turn_ended(struct job *job, LONG generation, BOOL stopping, const struc
     ULONGLONG now;
 
     EnterCriticalSection(&job->cs);
-    if (turn_current(job, generation) && !stopping)
+    if (turn_current(job, generation) && !stopping && !state_is_final(job->state))
     {
         now = GetTickCount64();
         if (!failed)

@@ -157,9 +157,9 @@ struct job_view
 };
 LONG job_generation(struct job *job);
 void job_schedule_view(struct job *job, ULONGLONG now, ULONGLONG *next, struct job_view *view);
-BOOL job_start_turn(struct job *job, ULONGLONG now, ULONGLONG *next);
+BOOL job_start_turn(struct job *job, ULONGLONG now, ULONGLONG *next, LONG *generation);
 void job_yield_turn(struct job *job, BG_JOB_PRIORITY waiting, ULONGLONG now, ULONGLONG slice, ULONGLONG *next);
-LONG job_turn_begin(struct job *job, ULONG *pending);
+ULONG job_files_pending(struct job *job);
 struct file *job_next_file(struct job *job, LONG generation);
 void job_file_idle(struct job *job, struct file *file);
 BOOL job_turn_ended(struct job *job, LONG generation, BOOL stopping, const struct transfer *failed);

@@ -47,17 +47,41 @@ void scheduler_wake(void)
     if (wake_event) SetEvent(wake_event);
 }
 
+/* A running job moves several files at once, each lane on a connection of
+ * its own: with many small files the round trips, not the bytes, are what
+ * takes the time.  The first failure stops every lane. */
+#define MAX_LANES 4
+
+struct worker
+{
+    struct job *job;
+    LONG generation;             /* the turn it was given */
+    CRITICAL_SECTION cs;
+    struct transfer failed;      /* the first failure, under cs */
+    BOOL has_failed;
+};
+
 static DWORD WINAPI worker_main(void *arg);
 
-static void start_worker(struct job *job)
+static void start_worker(struct job *job, LONG generation)
 {
-    HANDLE thread;
+    struct worker *w;
+    HANDLE thread = NULL;
 
     job_addref(job);
     if (InterlockedIncrement(&workers) == 1) ResetEvent(idle_event);
-    if (!(thread = CreateThread(NULL, 0, worker_main, job, 0, NULL)))
+    if ((w = calloc(1, sizeof(*w))))
+    {
+        w->job = job;
+        w->generation = generation;
+        InitializeCriticalSection(&w->cs);
+        thread = CreateThread(NULL, 0, worker_main, w, 0, NULL);
+    }
+    if (!thread)
     {
         ERR("cannot start a worker: %lu\n", GetLastError());
+        if (w) DeleteCriticalSection(&w->cs);
+        free(w);
         job_release_worker(job);
         job_release(job);
         if (!InterlockedDecrement(&workers)) SetEvent(idle_event);
@@ -74,6 +98,7 @@ static DWORD schedule(void)
     ULONGLONG now = GetTickCount64(), next = now + INFINITE;
     ULONG foreground = 0, error_count = 0, count, i;
     struct job_view view, best_view = { 0 };
+    LONG generation;
     BOOL busy = FALSE;
 
     if (FAILED(manager_get_jobs(NULL, NULL, &jobs, &count))) return 1000;
@@ -99,9 +124,9 @@ static DWORD schedule(void)
         {
             if (view.priority == BG_JOB_PRIORITY_FOREGROUND)
             {
-                if (foreground < MAX_FOREGROUND_JOBS && job_start_turn(job, now, &next))
+                if (foreground < MAX_FOREGROUND_JOBS && job_start_turn(job, now, &next, &generation))
                 {
-                    start_worker(job);
+                    start_worker(job, generation);
                     foreground++;
                 }
             }
@@ -117,9 +142,9 @@ static DWORD schedule(void)
     if (best)
     {
         if (running_bg) job_yield_turn(running_bg, best_view.priority, now, TIME_SLICE_MS, &next);
-        else if (job_start_turn(best, now, &next))
+        else if (job_start_turn(best, now, &next, &generation))
         {
-            start_worker(best);
+            start_worker(best, generation);
             next = min(next, now + TIME_SLICE_MS);
         }
     }
@@ -156,20 +181,6 @@ BOOL transfer_cancelled(const struct transfer *t)
 {
     return stopping || job_generation(t->job) != t->generation;
 }
-
-/* A running job moves several files at once, each lane on a connection of
- * its own: with many small files the round trips, not the bytes, are what
- * takes the time.  The first failure stops every lane. */
-#define MAX_LANES 4
-
-struct worker
-{
-    struct job *job;
-    LONG generation;
-    CRITICAL_SECTION cs;
-    struct transfer failed;      /* the first failure, under cs */
-    BOOL has_failed;
-};
 
 static BOOL worker_failed(struct worker *w)
 {
@@ -225,26 +236,23 @@ static DWORD WINAPI lane_main(void *arg)
 
 static DWORD WINAPI worker_main(void *arg)
 {
-    struct worker w = { arg };
-    struct job *job = w.job;
+    struct worker *w = arg;
+    struct job *job = w->job;
     HANDLE lanes[MAX_LANES - 1];
     unsigned int count = 0, i;
-    ULONG pending;
+    ULONG pending = job_files_pending(job);
 
-    /* The turn this worker was given: Suspend, Cancel, Complete, a timeout
-     * or preemption all end it. */
-    InitializeCriticalSection(&w.cs);
-    w.generation = job_turn_begin(job, &pending);
-
-    while (count + 1 < min(pending, MAX_LANES) && (lanes[count] = CreateThread(NULL, 0, lane_main, &w, 0, NULL)))
+    /* Suspend, Cancel, Complete, a timeout or preemption end the turn. */
+    while (count + 1 < min(pending, MAX_LANES) && (lanes[count] = CreateThread(NULL, 0, lane_main, w, 0, NULL)))
         count++;
-    lane_main(&w);
+    lane_main(w);
     WaitForMultipleObjects(count, lanes, TRUE, INFINITE);
     for (i = 0; i < count; i++) CloseHandle(lanes[i]);
 
-    if (job_turn_ended(job, w.generation, stopping, w.has_failed ? &w.failed : NULL)) job_notify(job);
-    transfer_cleanup(&w.failed);
-    DeleteCriticalSection(&w.cs);
+    if (job_turn_ended(job, w->generation, stopping, w->has_failed ? &w->failed : NULL)) job_notify(job);
+    transfer_cleanup(&w->failed);
+    DeleteCriticalSection(&w->cs);
+    free(w);
 
     job_release(job);
     if (!InterlockedDecrement(&workers)) SetEvent(idle_event);

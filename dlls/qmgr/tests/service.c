@@ -411,6 +411,43 @@ static void test_store_twin(void)
     IBackgroundCopyManager_Release(manager);
 }
 
+/* A job cancelled while its worker is being started stays cancelled, in
+ * the service and in the store: the worker's turn ended with the Cancel. */
+static void test_cancel_while_starting(void)
+{
+    IBackgroundCopyManager *manager = get_manager();
+    IBackgroundCopyJob4 *job;
+    IBackgroundCopyJob *found;
+    GUID ids[40];
+    unsigned int i, back = 0;
+    HRESULT hr;
+
+    if (!manager) return;
+    for (i = 0; i < ARRAY_SIZE(ids); i++)
+    {
+        if (!(job = create_job4(manager, L"cancelled at once", BG_JOB_TYPE_DOWNLOAD, &ids[i]))) break;
+        IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_FOREGROUND);
+        IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1:9/never", L"C:\\users\\Public\\never");
+        IBackgroundCopyJob4_Resume(job);
+        hr = IBackgroundCopyJob4_Cancel(job);
+        ok(hr == S_OK, "Cancel: %#lx\n", hr);
+        IBackgroundCopyJob4_Release(job);
+    }
+    /* Let every worker end its turn, then read the store back. */
+    Sleep(1000);
+    IBackgroundCopyManager_Release(manager);
+    if (!restart_service() || !(manager = get_manager())) return;
+    for (i = 0; i < ARRAY_SIZE(ids); i++)
+    {
+        if (IBackgroundCopyManager_GetJob(manager, &ids[i], &found) != S_OK) continue;
+        back++;
+        IBackgroundCopyJob_Cancel(found);
+        IBackgroundCopyJob_Release(found);
+    }
+    ok(!back, "%u of %u cancelled jobs came back\n", back, (unsigned int)ARRAY_SIZE(ids));
+    IBackgroundCopyManager_Release(manager);
+}
+
 START_TEST(service)
 {
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
@@ -418,5 +455,6 @@ START_TEST(service)
     test_persistence();
     test_corrupt_store();
     test_store_twin();
+    test_cancel_while_starting();
     CoUninitialize();
 }
