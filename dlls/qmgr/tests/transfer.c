@@ -1122,6 +1122,16 @@ static void test_add_after_transfer(void)
     IBackgroundCopyJob4_Release(job);
 }
 
+/* A failure names its scenario; the trace tells which scenario the passing
+ * checks that WINETEST_REPORT_SUCCESS=1 prints belong to. */
+static void run_scenario(void (*test)(void), const char *name)
+{
+    trace("scenario %s\n", name);
+    winetest_push_context("%s", name);
+    test();
+    winetest_pop_context();
+}
+
 START_TEST(transfer)
 {
     const char *value;
@@ -1139,27 +1149,27 @@ START_TEST(transfer)
     make_test_dir(test_dir, L"transfer");
     if (!(manager = get_manager())) return;
 
-    test_download();
-    test_resume_after_reset();
-    test_changed_content();
-    test_http_404();
-    test_http_503_retry();
-    test_stall();
-    test_max_download_time();
-    test_local_files();
-    test_priorities();
-    test_time_slices();
-    test_suspend_resume();
-    test_local_error();
-    test_partial_complete();
-    test_ranges();
-    test_server_kinds();
-    test_credentials();
-    test_http_options();
-    test_callbacks();
-    test_add_after_transfer();
-    test_large_file();
-    test_resume_after_service_stop();
+    run_scenario(test_download, "test_download");
+    run_scenario(test_resume_after_reset, "test_resume_after_reset");
+    run_scenario(test_changed_content, "test_changed_content");
+    run_scenario(test_http_404, "test_http_404");
+    run_scenario(test_http_503_retry, "test_http_503_retry");
+    run_scenario(test_stall, "test_stall");
+    run_scenario(test_max_download_time, "test_max_download_time");
+    run_scenario(test_local_files, "test_local_files");
+    run_scenario(test_priorities, "test_priorities");
+    run_scenario(test_time_slices, "test_time_slices");
+    run_scenario(test_suspend_resume, "test_suspend_resume");
+    run_scenario(test_local_error, "test_local_error");
+    run_scenario(test_partial_complete, "test_partial_complete");
+    run_scenario(test_ranges, "test_ranges");
+    run_scenario(test_server_kinds, "test_server_kinds");
+    run_scenario(test_credentials, "test_credentials");
+    run_scenario(test_http_options, "test_http_options");
+    run_scenario(test_callbacks, "test_callbacks");
+    run_scenario(test_add_after_transfer, "test_add_after_transfer");
+    run_scenario(test_large_file, "test_large_file");
+    run_scenario(test_resume_after_service_stop, "test_resume_after_service_stop");
 
     IBackgroundCopyManager_Release(manager);
     CoUninitialize();
