@@ -146,10 +146,11 @@ static int count_temp_files(void)
     return count;
 }
 
+/* Waits up to 30 s for them to go. */
 static BOOL wait_no_temp_files(void)
 {
     int i;
-    for (i = 0; i < 100 && count_temp_files(); i++) Sleep(50);
+    for (i = 0; i < 600 && count_temp_files(); i++) Sleep(50);
     return !count_temp_files();
 }
 
@@ -228,6 +229,36 @@ static void resume(IBackgroundCopyJob4 *job)
 {
     HRESULT hr = IBackgroundCopyJob4_Resume(job);
     ok(hr == S_OK, "Resume: %#lx\n", hr);
+}
+
+/* The bytes the job has; 0 when GetProgress fails. */
+static UINT64 job_bytes(IBackgroundCopyJob4 *job)
+{
+    BG_JOB_PROGRESS progress;
+    HRESULT hr = IBackgroundCopyJob4_GetProgress(job, &progress);
+
+    ok(hr == S_OK, "GetProgress: %#lx\n", hr);
+    return SUCCEEDED(hr) ? progress.BytesTransferred : 0;
+}
+
+/* Waits up to timeout ms for the job to have more than `above` bytes;
+ * returns the bytes it has. */
+static UINT64 wait_for_bytes(IBackgroundCopyJob4 *job, UINT64 above, DWORD timeout)
+{
+    ULONGLONG end = GetTickCount64() + timeout;
+    UINT64 bytes;
+
+    while ((bytes = job_bytes(job)) <= above && GetTickCount64() <= end) Sleep(50);
+    return bytes;
+}
+
+/* Waits up to timeout ms for a counter the callbacks raise to reach a value. */
+static LONG wait_for_count(LONG *counter, LONG wanted, DWORD timeout)
+{
+    ULONGLONG end = GetTickCount64() + timeout;
+
+    while (ReadNoFence(counter) < wanted && GetTickCount64() <= end) Sleep(50);
+    return ReadNoFence(counter);
 }
 
 static void check_error(IBackgroundCopyJob4 *job, HRESULT code, BG_ERROR_CONTEXT context, const WCHAR *protocol)
@@ -559,14 +590,14 @@ static void test_priorities(void)
     local_path(local_low, L"low.bin");
     if (!(low = start_job(L"low", url, local_low, BG_JOB_PRIORITY_LOW))) return;
     resume(low);
-    state = wait_for_state(low, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    state = wait_for_state(low, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "low job state %d\n", state);
 
     nginx_url(url, "1m.bin");
     local_path(local_fg, L"fg.bin");
     if (!(fg = start_job(L"foreground", url, local_fg, BG_JOB_PRIORITY_FOREGROUND))) return;
     resume(fg);
-    state = wait_for_state(fg, ALL_END_STATES, 30000);
+    state = wait_for_state(fg, ALL_END_STATES, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRED, "foreground job state %d\n", state);
     state = job_state(low);
     ok(state == BG_JOB_STATE_TRANSFERRING || state == BG_JOB_STATE_QUEUED, "low job state %d\n", state);
@@ -581,12 +612,40 @@ static void test_priorities(void)
     IBackgroundCopyJob4_Release(fg);
 }
 
+/* Bytes a job on nginx's /slow/ location (1 MiB/s) moves in one second:
+ * evidence of which job held the turn, measured in work done rather than in
+ * time, and far from the 5 MiB of a whole time slice. */
+#define SLOW_SECOND MB
+
+/* Waits up to timeout ms for `waiting` to leave QUEUED; returns how many bytes
+ * `running` moved meanwhile while it was seen TRANSFERRING. */
+static UINT64 bytes_moved_while_queued(IBackgroundCopyJob4 *waiting, IBackgroundCopyJob4 *running, DWORD timeout)
+{
+    ULONGLONG end = GetTickCount64() + timeout;
+    UINT64 first = 0, last = 0;
+    BOOL seen = FALSE;
+
+    while (job_state(waiting) == BG_JOB_STATE_QUEUED && GetTickCount64() <= end)
+    {
+        UINT64 bytes = job_bytes(running);
+        if (job_state(running) == BG_JOB_STATE_TRANSFERRING && job_state(waiting) == BG_JOB_STATE_QUEUED)
+        {
+            if (!seen) first = bytes;
+            last = bytes;
+            seen = TRUE;
+        }
+        Sleep(50);
+    }
+    return last - first;
+}
+
 /* Jobs of one priority take turns; a higher priority takes over at once. */
 static void test_time_slices(void)
 {
     WCHAR url[256], local_a[MAX_PATH], local_b[MAX_PATH], local_c[MAX_PATH];
     IBackgroundCopyJob4 *a, *b, *c;
     BG_JOB_STATE state;
+    UINT64 moved;
 
     nginx_url(url, "slow/64m.bin");
     local_path(local_a, L"slice_a.bin");
@@ -594,27 +653,33 @@ static void test_time_slices(void)
     local_path(local_c, L"slice_c.bin");
     if (!(a = start_job(L"huge normal", url, local_a, BG_JOB_PRIORITY_NORMAL))) return;
     resume(a);
-    state = wait_for_state(a, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    state = wait_for_state(a, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "first job state %d\n", state);
 
-    /* Same priority: waits for the end of the running job's time slice,
-     * then runs while the huge one waits its turn. */
+    /* Same priority: waits for the end of the running job's time slice (the
+     * running job goes on moving bytes meanwhile), then runs while the huge
+     * one waits its turn. */
     nginx_url(url, "small.bin");
     if (!(b = start_job(L"small normal", url, local_b, BG_JOB_PRIORITY_NORMAL))) return;
     resume(b);
-    Sleep(500);
-    ok(job_state(b) == BG_JOB_STATE_QUEUED, "second job did not wait: %d\n", job_state(b));
-    state = wait_for_state(b, ALL_END_STATES, 30000);
+    moved = bytes_moved_while_queued(b, a, 60000);
+    trace("the first job moved %I64u bytes while the second waited\n", moved);
+    ok(moved >= SLOW_SECOND, "second job did not wait: the first moved %I64u bytes meanwhile\n", moved);
+    state = wait_for_state(b, ALL_END_STATES, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRED, "second job state %d\n", state);
     state = job_state(a);
     ok(state != BG_JOB_STATE_TRANSFERRED && state != BG_JOB_STATE_ERROR, "huge job state %d\n", state);
 
-    /* A higher priority does not wait for the slice to end. */
-    state = wait_for_state(a, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    /* A higher priority does not wait for the slice to end: the running job
+     * stops at its next read. */
+    state = wait_for_state(a, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "huge job did not get its turn back: %d\n", state);
     if (!(c = start_job(L"small high", url, local_c, BG_JOB_PRIORITY_HIGH))) return;
     resume(c);
-    state = wait_for_state(c, ALL_END_STATES, 3000);
+    moved = bytes_moved_while_queued(c, a, 60000);
+    trace("the normal job moved %I64u bytes while the high one waited\n", moved);
+    ok(moved < 2 * SLOW_SECOND, "high job waited while the normal one moved %I64u bytes\n", moved);
+    state = wait_for_state(c, ALL_END_STATES, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRED, "high job state %d\n", state);
 
     ok(IBackgroundCopyJob4_Complete(b) == S_OK, "Complete failed\n");
@@ -667,7 +732,7 @@ static BOOL nginx_saw_resume(const char *path)
     FILE *f;
     int i;
 
-    for (i = 0; i < 50 && !ranged; i++)
+    for (i = 0; i < 300 && !ranged; i++)
     {
         Sleep(100);
         if (!(f = fopen(nginx_log, "r"))) continue;
@@ -687,6 +752,7 @@ static void test_resume_after_service_stop(void)
     IBackgroundCopyJob *j;
     BG_JOB_STATE state;
     char path[64];
+    UINT64 bytes;
     GUID id;
     HRESULT hr;
 
@@ -696,9 +762,11 @@ static void test_resume_after_service_stop(void)
     if (!(job = start_job(L"service stop", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
     IBackgroundCopyJob4_GetId(job, &id);
     resume(job);
-    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "state %d\n", state);
-    Sleep(1500);
+    /* Something on disk to resume from. */
+    bytes = wait_for_bytes(job, 0, 60000);
+    ok(bytes > 0, "nothing transferred before the stop\n");
     IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);
 
@@ -708,9 +776,11 @@ static void test_resume_after_service_stop(void)
     if (hr != S_OK) return;
     IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&job);
     IBackgroundCopyJob_Release(j);
-    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "state after the restart %d\n", state);
-    Sleep(500);
+    /* The resumed request is under way once bytes arrive again. */
+    bytes = job_bytes(job);
+    ok(wait_for_bytes(job, bytes, 60000) > bytes, "no progress after the restart\n");
     ok(IBackgroundCopyJob4_Cancel(job) == S_OK, "Cancel failed\n");
     ok(wait_no_temp_files(), "temporary file left after Cancel\n");
     ok(nginx_saw_resume(path), "no Range request after the restart\n");
@@ -722,10 +792,10 @@ static void test_resume_after_service_stop(void)
 static void test_suspend_resume(void)
 {
     WCHAR url[256], local[MAX_PATH];
-    BG_JOB_PROGRESS progress;
     IBackgroundCopyJob4 *job;
     BG_JOB_STATE state;
     char path[64];
+    UINT64 bytes;
 
     /* A query of its own tells this test's requests apart in the log. */
     snprintf(path, sizeof(path), "slow/64m.bin?suspend=%lu", GetTickCount());
@@ -733,18 +803,20 @@ static void test_suspend_resume(void)
     local_path(local, L"suspend.bin");
     if (!(job = start_job(L"suspend", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
     resume(job);
-    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "state %d\n", state);
-    Sleep(1500);
+    /* Something on disk to resume from. */
+    wait_for_bytes(job, 0, 60000);
     ok(IBackgroundCopyJob4_Suspend(job) == S_OK, "Suspend failed\n");
     ok(job_state(job) == BG_JOB_STATE_SUSPENDED, "state %d\n", job_state(job));
-    IBackgroundCopyJob4_GetProgress(job, &progress);
-    ok(progress.BytesTransferred > 0, "nothing transferred before Suspend\n");
+    bytes = job_bytes(job);
+    ok(bytes > 0, "nothing transferred before Suspend\n");
     Sleep(500);
     resume(job);
-    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 10000);
+    state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "state after Resume %d\n", state);
-    Sleep(500);
+    /* The resumed request is under way once bytes arrive again. */
+    ok(wait_for_bytes(job, bytes, 60000) > bytes, "no progress after Resume\n");
 
     ok(IBackgroundCopyJob4_Cancel(job) == S_OK, "Cancel failed\n");
     ok(wait_no_temp_files(), "temporary file left after Cancel\n");
@@ -1038,6 +1110,7 @@ static void test_callbacks(void)
 {
     WCHAR url[300], local[MAX_PATH];
     IBackgroundCopyJob4 *job;
+    BG_JOB_STATE state;
     char key[32];
 
     transferred_event = CreateEventW(NULL, FALSE, FALSE, NULL);
@@ -1059,8 +1132,7 @@ static void test_callbacks(void)
     IBackgroundCopyJob4_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION);
     resume(job);
     ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
-    Sleep(200);
-    ok(modifications > 0, "JobModification not called\n");
+    ok(wait_for_count(&modifications, 1, 30000) > 0, "JobModification not called\n");
     ok(!files_transferred, "FileTransferred called without BG_NOTIFY_FILE_TRANSFERRED\n");
     IBackgroundCopyJob4_Complete(job);
     IBackgroundCopyJob4_Release(job);
@@ -1073,7 +1145,7 @@ static void test_callbacks(void)
     IBackgroundCopyJob4_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_FILE_TRANSFERRED);
     resume(job);
     ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
-    Sleep(500);
+    wait_for_count(&files_transferred, 2, 30000);
     ok(files_transferred == 2, "FileTransferred called %ld times\n", files_transferred);
     IBackgroundCopyJob4_Complete(job);
     DeleteFileW(local);
@@ -1089,6 +1161,9 @@ static void test_callbacks(void)
     /* With notifications disabled, nothing is called. */
     IBackgroundCopyJob4_SetNotifyFlags(job, BG_NOTIFY_DISABLE | BG_NOTIFY_JOB_ERROR);
     resume(job);
+    /* The call would come as the job fails again: give it two seconds more. */
+    state = wait_for_state(job, 1u << BG_JOB_STATE_ERROR, 60000);
+    ok(state == BG_JOB_STATE_ERROR, "state %d\n", state);
     ok(WaitForSingleObject(error_event, 2000) == WAIT_TIMEOUT, "JobError called despite BG_NOTIFY_DISABLE\n");
     finish(job);
 }
