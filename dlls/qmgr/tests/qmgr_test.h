@@ -81,6 +81,8 @@ static inline IBackgroundCopyManager *get_inproc_manager(void)
     ok(module != NULL, "cannot load %s: %lu\n", wine_dbgstr_w(path), GetLastError());
     if (!module) return NULL;
     pDllGetClassObject = (void *)GetProcAddress(module, "DllGetClassObject");
+    ok(pDllGetClassObject != NULL, "no DllGetClassObject: %lu\n", GetLastError());
+    if (!pDllGetClassObject) return NULL;
     hr = pDllGetClassObject(&CLSID_BackgroundCopyManager, &IID_IClassFactory, (void **)&factory);
     ok(hr == S_OK, "DllGetClassObject failed: %#lx\n", hr);
     if (FAILED(hr)) return NULL;
@@ -116,7 +118,7 @@ static inline BG_JOB_STATE job_state(IBackgroundCopyJob4 *job)
 }
 
 /* Waits up to timeout ms for the job to reach one of the states in mask
- * (1 << state); returns the state it ended in. */
+ * (1 << state); returns the state it ended in (-1 when GetState failed). */
 static inline BG_JOB_STATE wait_for_state(IBackgroundCopyJob4 *job, DWORD mask, DWORD timeout)
 {
     ULONGLONG end = GetTickCount64() + timeout;
@@ -125,6 +127,7 @@ static inline BG_JOB_STATE wait_for_state(IBackgroundCopyJob4 *job, DWORD mask, 
     for (;;)
     {
         state = job_state(job);
+        if ((unsigned int)state > BG_JOB_STATE_CANCELLED) return state;
         if (((1u << state) & mask) || GetTickCount64() > end) return state;
         Sleep(50);
     }
