@@ -56,6 +56,16 @@ check 'cmp -s "$unix_dest" "$QMGR_WWW/6m.bin"' "the completed file equals the so
 # (about 7 s: the keeper's five, then Wine's two; 60 s at most)
 if timeout 60 "$WINESERVER" -w; then stopped=yes; else stopped=no; fi
 check '[ $stopped = yes ]' "the prefix stops once no job has work"
+if [ $stopped = no ]; then
+    # What keeps it up: jobs the store still has, and the prefix's processes.
+    for job in "$WINEPREFIX"/drive_c/ProgramData/Microsoft/Network/Downloader/*.job; do
+        [ -f "$job" ] && echo "store: $(basename "$job"): $(tr -d '\r' <"$job" | grep -E '^(state|name)' | tr '\n' ' ')"
+    done
+    for pid in $(pgrep -f '\.exe'); do
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX" &&
+            echo "process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+    done
+fi
 rm -f "$unix_dest" "$QMGR_WWW/6m.bin"
 echo "lifetime: $failures failures"
 exit $failures
