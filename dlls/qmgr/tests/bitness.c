@@ -147,7 +147,7 @@ static void peer(const char *step, const char *guid, unsigned int creator_bits)
     {
         hr = IBackgroundCopyJob4_Resume(job);
         ok(hr == S_OK, "Resume: %#lx\n", hr);
-        state = wait_for_state(job, (1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR), 30000);
+        state = wait_for_state(job, (1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR), 60000);
         ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
     }
     else
@@ -198,7 +198,7 @@ static void test_shared_job(const char *peer_exe, int http_port)
 
     /* The other bitness resumes our job; our callback hears it finish. */
     run_peer(peer_exe, "resume", guid);
-    ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred did not reach this client\n");
+    ok(!WaitForSingleObject(transferred_event, 60000), "JobTransferred did not reach this client\n");
     state = job_state(job);
     ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
     ok(!file_exists(local), "the file is visible before Complete\n");

@@ -198,8 +198,8 @@ static inline BOOL restart_service(void)
     if ((service = OpenServiceW(scm, L"BITS", SERVICE_START | SERVICE_STOP | SERVICE_QUERY_STATUS)))
     {
         ControlService(service, SERVICE_CONTROL_STOP, &status);
-        if (wait_service_state(service, SERVICE_STOPPED, 15000) == SERVICE_STOPPED && StartServiceW(service, 0, NULL))
-            ret = wait_service_state(service, SERVICE_RUNNING, 15000) == SERVICE_RUNNING;
+        if (wait_service_state(service, SERVICE_STOPPED, 60000) == SERVICE_STOPPED && StartServiceW(service, 0, NULL))
+            ret = wait_service_state(service, SERVICE_RUNNING, 60000) == SERVICE_RUNNING;
         CloseServiceHandle(service);
     }
     CloseServiceHandle(scm);

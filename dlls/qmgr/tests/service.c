@@ -53,11 +53,11 @@ static void test_stop_start(void)
         return;
     }
 
-    current = wait_service_state(service, SERVICE_RUNNING, 5000);
+    current = wait_service_state(service, SERVICE_RUNNING, 60000);
     ok(current == SERVICE_RUNNING, "service state %lu\n", current);
 
     ok(ControlService(service, SERVICE_CONTROL_STOP, &status), "ControlService(STOP): %lu\n", GetLastError());
-    current = wait_service_state(service, SERVICE_STOPPED, 15000);
+    current = wait_service_state(service, SERVICE_STOPPED, 60000);
     ok(current == SERVICE_STOPPED, "service did not stop: %lu\n", current);
 
     /* The old proxies fail instead of hanging. */
@@ -72,7 +72,7 @@ static void test_stop_start(void)
 
     /* Started again through the service manager. */
     ok(StartServiceW(service, 0, NULL), "StartService: %lu\n", GetLastError());
-    current = wait_service_state(service, SERVICE_RUNNING, 15000);
+    current = wait_service_state(service, SERVICE_RUNNING, 60000);
     ok(current == SERVICE_RUNNING, "service did not start: %lu\n", current);
     if ((manager = get_manager()))
     {
@@ -99,11 +99,11 @@ static void test_stop_start(void)
 
     /* And stopped once more: COM starts it on demand. */
     ControlService(service, SERVICE_CONTROL_STOP, &status);
-    current = wait_service_state(service, SERVICE_STOPPED, 15000);
+    current = wait_service_state(service, SERVICE_STOPPED, 60000);
     ok(current == SERVICE_STOPPED, "service did not stop: %lu\n", current);
     if ((manager = get_manager()))
     {
-        current = wait_service_state(service, SERVICE_RUNNING, 5000);
+        current = wait_service_state(service, SERVICE_RUNNING, 60000);
         ok(current == SERVICE_RUNNING, "service not started by COM: %lu\n", current);
         IBackgroundCopyManager_Release(manager);
     }

@@ -1321,7 +1321,7 @@ static void test_callbacks(void)
     local_path(local, L"callback.bin");
     if (!(job = start_callback_job(L"callback ok", url, local, 0))) return;
     resume(job);
-    ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
+    ok(!WaitForSingleObject(transferred_event, 60000), "JobTransferred not called\n");
     ok(!modifications, "%ld JobModification calls without BG_NOTIFY_JOB_MODIFICATION\n", modifications);
     ok(IBackgroundCopyJob4_Complete(job) == S_OK, "Complete failed\n");
     IBackgroundCopyJob4_Release(job);
@@ -1330,8 +1330,8 @@ static void test_callbacks(void)
     if (!(job = start_callback_job(L"callback modification", url, local,
                                    BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION))) return;
     resume(job);
-    ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
-    ok(wait_for_count(&modifications, 1, 30000) > 0, "JobModification not called\n");
+    ok(!WaitForSingleObject(transferred_event, 60000), "JobTransferred not called\n");
+    ok(wait_for_count(&modifications, 1, 60000) > 0, "JobModification not called\n");
     ok(!files_transferred, "FileTransferred called without BG_NOTIFY_FILE_TRANSFERRED\n");
     ok(IBackgroundCopyJob4_Complete(job) == S_OK, "Complete failed\n");
     IBackgroundCopyJob4_Release(job);
@@ -1344,8 +1344,8 @@ static void test_callbacks(void)
     hr = IBackgroundCopyJob4_AddFile(job, url, local2);
     ok(hr == S_OK, "AddFile: %#lx\n", hr);
     resume(job);
-    ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred not called\n");
-    wait_for_count(&files_transferred, 2, 30000);
+    ok(!WaitForSingleObject(transferred_event, 60000), "JobTransferred not called\n");
+    wait_for_count(&files_transferred, 2, 60000);
     ok(files_transferred == 2, "FileTransferred called %ld times\n", files_transferred);
     ok(IBackgroundCopyJob4_Complete(job) == S_OK, "Complete failed\n");
     IBackgroundCopyJob4_Release(job);
@@ -1356,7 +1356,7 @@ static void test_callbacks(void)
     fault_url(url, key, "/status/403", 0, 0);
     if (!(job = start_callback_job(L"callback error", url, local, 0))) return;
     resume(job);
-    ok(!WaitForSingleObject(error_event, 30000), "JobError not called\n");
+    ok(!WaitForSingleObject(error_event, 60000), "JobError not called\n");
     ok(error_code == (HRESULT)0x80190193, "JobError got %#lx\n", error_code);
 
     /* With notifications disabled, nothing is called. */
