@@ -570,7 +570,9 @@ struct scenario
 
 static const BG_FILE_RANGE three_ranges[] = { { 5000, 1000 }, { 100, 50 }, { 70000, BG_LENGTH_TO_EOF } };
 
-#define RESET_ERROR __HRESULT_FROM_WIN32(ERROR_INTERNET_CONNECTION_RESET), 0, BG_ERROR_CONTEXT_GENERAL_TRANSPORT, L"http"
+/* The error a reset leaves: code, alternative code, context, protocol. */
+#define RESET_ERROR __HRESULT_FROM_WIN32(ERROR_INTERNET_CONNECTION_RESET), 0, BG_ERROR_CONTEXT_GENERAL_TRANSPORT, \
+                    L"http"
 
 static const struct scenario scenarios[] =
 {
@@ -604,14 +606,16 @@ static const struct scenario scenarios[] =
     {
         "503 then retry", { { FAULT, "/status-then-ok/%k/503/1/%z", L"503.bin", 100000 } },
         .priority = BG_JOB_PRIORITY_NORMAL,
-        .then = THEN_RETRY, .first = { BG_JOB_STATE_TRANSIENT_ERROR, BG_E_HTTP_ERROR_503, 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"http" },
+        .then = THEN_RETRY,
+        .first = { BG_JOB_STATE_TRANSIENT_ERROR, BG_E_HTTP_ERROR_503, 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"http" },
         .last = { BG_JOB_STATE_TRANSFERRED, .errors = 1 },
     },
     /* A server that stops sending: the job fails once its no-progress timeout passes. */
     {
         "stall", { { FAULT, "/stall-always/%z?after=%a", L"stall.bin", 4 * MB } }, .cut = MB,
         .no_progress_timeout = 3,
-        .last = { BG_JOB_STATE_ERROR, __HRESULT_FROM_WIN32(ERROR_INTERNET_TIMEOUT), 0, BG_ERROR_CONTEXT_GENERAL_TRANSPORT, L"http" },
+        .last = { BG_JOB_STATE_ERROR, __HRESULT_FROM_WIN32(ERROR_INTERNET_TIMEOUT), 0,
+                  BG_ERROR_CONTEXT_GENERAL_TRANSPORT, L"http" },
     },
     /* Job4's maximum download time on a rate-limited download. */
     {
@@ -628,7 +632,8 @@ static const struct scenario scenarios[] =
     /* A missing source is a remote-file error. */
     {
         "missing local source", { { LOCAL_PATH, "missing.bin", L"copy1.bin" } }, .priority = BG_JOB_PRIORITY_NORMAL,
-        .last = { BG_JOB_STATE_ERROR, __HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"file" },
+        .last = { BG_JOB_STATE_ERROR, __HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), 0, BG_ERROR_CONTEXT_REMOTE_FILE,
+                  L"file" },
     },
     /* A destination folder that does not exist is a local-file error. */
     {
@@ -639,7 +644,8 @@ static const struct scenario scenarios[] =
     /* One file transferred, one failing: Complete keeps the first. */
     {
         "partial complete",
-        { { NGINX, "small.bin", L"partial1.bin", 4096 }, { FAULT, "/status/404", L"partial2.bin", 0, 0, CONTENT_ABSENT } },
+        { { NGINX, "small.bin", L"partial1.bin", 4096 },
+          { FAULT, "/status/404", L"partial2.bin", 0, 0, CONTENT_ABSENT } },
         .last = { BG_JOB_STATE_ERROR, BG_E_HTTP_ERROR_404, 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"http" },
         .complete = BG_S_PARTIAL_COMPLETE,
     },
@@ -650,12 +656,14 @@ static const struct scenario scenarios[] =
     },
     /* A server without range support cannot serve ranges. */
     {
-        "ranges without range support", { { FAULT, "/norange/%z", L"ranges.bin", 71000, 0, CONTENT_FORMULA, 1, three_ranges } },
+        "ranges without range support",
+        { { FAULT, "/norange/%z", L"ranges.bin", 71000, 0, CONTENT_FORMULA, 1, three_ranges } },
         .last = { BG_JOB_STATE_ERROR, BG_E_INSUFFICIENT_RANGE_SUPPORT, 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"http" },
     },
     /* Redirects are followed; chunked answers and answers without a length
      * or without ranges work. */
-    { "302 redirect", { { FAULT, "/redirect/302/data/%z", L"kinds.bin", 300000 } }, .last = { BG_JOB_STATE_TRANSFERRED } },
+    { "302 redirect", { { FAULT, "/redirect/302/data/%z", L"kinds.bin", 300000 } },
+      .last = { BG_JOB_STATE_TRANSFERRED } },
     { "chunked", { { FAULT, "/chunked/%z", L"kinds.bin", 300000 } }, .last = { BG_JOB_STATE_TRANSFERRED } },
     { "no length", { { FAULT, "/nolength/%z", L"kinds.bin", 300000 } }, .last = { BG_JOB_STATE_TRANSFERRED } },
     { "no range support", { { FAULT, "/norange/%z", L"kinds.bin", 300000 } }, .last = { BG_JOB_STATE_TRANSFERRED } },
@@ -663,7 +671,8 @@ static const struct scenario scenarios[] =
      * then Resume from ERROR; or there from the start. */
     {
         "credentials after 401", { { NGINX, "auth/small.bin", L"auth.bin", 4096 } },
-        .then = THEN_CREDENTIALS, .first = { BG_JOB_STATE_ERROR, BG_E_HTTP_ERROR_401, 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"http" },
+        .then = THEN_CREDENTIALS,
+        .first = { BG_JOB_STATE_ERROR, BG_E_HTTP_ERROR_401, 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"http" },
         .last = { BG_JOB_STATE_TRANSFERRED },
     },
     {
@@ -1311,6 +1320,7 @@ static void test_callbacks(void)
     IBackgroundCopyJob4 *job;
     BG_JOB_STATE state;
     char key[32];
+    ULONG flags;
     HRESULT hr;
 
     transferred_event = CreateEventW(NULL, FALSE, FALSE, NULL);
@@ -1327,8 +1337,8 @@ static void test_callbacks(void)
     IBackgroundCopyJob4_Release(job);
     DeleteFileW(local);
 
-    if (!(job = start_callback_job(L"callback modification", url, local,
-                                   BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION))) return;
+    flags = BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION;
+    if (!(job = start_callback_job(L"callback modification", url, local, flags))) return;
     resume(job);
     ok(!WaitForSingleObject(transferred_event, 60000), "JobTransferred not called\n");
     ok(wait_for_count(&modifications, 1, 60000) > 0, "JobModification not called\n");
@@ -1338,8 +1348,8 @@ static void test_callbacks(void)
     DeleteFileW(local);
 
     /* BG_NOTIFY_FILE_TRANSFERRED: IBackgroundCopyCallback2 hears of each file. */
-    if (!(job = start_callback_job(L"callback files", url, local, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_FILE_TRANSFERRED)))
-        return;
+    flags = BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_FILE_TRANSFERRED;
+    if (!(job = start_callback_job(L"callback files", url, local, flags))) return;
     local_path(local2, L"callback2.bin");
     hr = IBackgroundCopyJob4_AddFile(job, url, local2);
     ok(hr == S_OK, "AddFile: %#lx\n", hr);
