@@ -117,7 +117,7 @@ static void peer(const char *step, const char *guid, unsigned int creator_bits)
     IEnumBackgroundCopyFiles *files;
     WCHAR expected[64];
     BG_JOB_STATE state;
-    LPWSTR name;
+    LPWSTR name = NULL;
     ULONG count = 0;
     HRESULT hr;
 
@@ -131,13 +131,14 @@ static void peer(const char *step, const char *guid, unsigned int creator_bits)
 
     hr = IBackgroundCopyJob4_GetDisplayName(job, &name);
     display_name_for(expected, ARRAY_SIZE(expected), creator_bits);
-    ok(hr == S_OK && !wcscmp(name, expected), "GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(name));
+    ok(hr == S_OK && name && !wcscmp(name, expected), "GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(name));
     CoTaskMemFree(name);
     hr = IBackgroundCopyJob4_EnumFiles(job, &files);
     ok(hr == S_OK, "EnumFiles: %#lx\n", hr);
     if (SUCCEEDED(hr))
     {
-        IEnumBackgroundCopyFiles_GetCount(files, &count);
+        hr = IEnumBackgroundCopyFiles_GetCount(files, &count);
+        ok(hr == S_OK, "GetCount: %#lx\n", hr);
         IEnumBackgroundCopyFiles_Release(files);
     }
     ok(count == 1, "%lu files\n", count);
@@ -146,14 +147,15 @@ static void peer(const char *step, const char *guid, unsigned int creator_bits)
     {
         hr = IBackgroundCopyJob4_Resume(job);
         ok(hr == S_OK, "Resume: %#lx\n", hr);
-        state = wait_for_state(job, (1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR), 30000);
+        state = wait_for_state(job, (1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR), 60000);
         ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
     }
     else
     {
         hr = IBackgroundCopyJob4_Complete(job);
         ok(hr == S_OK, "Complete: %#lx\n", hr);
-        ok(job_state(job) == BG_JOB_STATE_ACKNOWLEDGED, "state %d after Complete\n", job_state(job));
+        state = job_state(job);
+        ok(state == BG_JOB_STATE_ACKNOWLEDGED, "state %d after Complete\n", state);
     }
     IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);
@@ -196,8 +198,9 @@ static void test_shared_job(const char *peer_exe, int http_port)
 
     /* The other bitness resumes our job; our callback hears it finish. */
     run_peer(peer_exe, "resume", guid);
-    ok(!WaitForSingleObject(transferred_event, 30000), "JobTransferred did not reach this client\n");
-    ok(job_state(job) == BG_JOB_STATE_TRANSFERRED, "state %d\n", job_state(job));
+    ok(!WaitForSingleObject(transferred_event, 60000), "JobTransferred did not reach this client\n");
+    state = job_state(job);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
     ok(!file_exists(local), "the file is visible before Complete\n");
 
     /* ... and completes it; we see the result. */

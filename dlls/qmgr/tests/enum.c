@@ -23,62 +23,94 @@
 
 static IBackgroundCopyManager *manager;
 
+/* A file's local name, "" when it has none; releases the file. */
+static void take_local_name(IBackgroundCopyFile *file, WCHAR *local, size_t size)
+{
+    LPWSTR name = NULL;
+    HRESULT hr;
+
+    *local = 0;
+    hr = IBackgroundCopyFile_GetLocalName(file, &name);
+    ok(hr == S_OK && name, "GetLocalName: %#lx\n", hr);
+    if (hr == S_OK && name) lstrcpynW(local, name, size);
+    CoTaskMemFree(name);
+    IBackgroundCopyFile_Release(file);
+}
+
 static void test_enum_files(void)
 {
     IBackgroundCopyJob4 *job = create_job4(manager, L"enum files", BG_JOB_TYPE_DOWNLOAD, NULL);
     IEnumBackgroundCopyFiles *files, *clone;
     IBackgroundCopyFile *got[4];
-    WCHAR local[MAX_PATH];
+    WCHAR local[MAX_PATH], name[MAX_PATH];
     ULONG count, fetched;
-    LPWSTR name;
     HRESULT hr;
     int i;
 
+    if (!job) return;
     for (i = 0; i < 3; i++)
     {
         swprintf(local, MAX_PATH, L"C:\\qmgr\\enum%d", i);
-        IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/enum", local);
+        hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/enum", local);
+        ok(hr == S_OK, "AddFile: %#lx\n", hr);
     }
     hr = IBackgroundCopyJob4_EnumFiles(job, &files);
     ok(hr == S_OK, "EnumFiles: %#lx\n", hr);
+    if (FAILED(hr))
+    {
+        IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        return;
+    }
+    count = 0xdeadbeef;
     hr = IEnumBackgroundCopyFiles_GetCount(files, &count);
     ok(hr == S_OK && count == 3, "GetCount: %#lx %lu\n", hr, count);
 
     /* The enumerator is a snapshot: a file added later is not in it. */
-    IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/enum", L"C:\\qmgr\\enum3");
-    IEnumBackgroundCopyFiles_GetCount(files, &count);
-    ok(count == 3, "count after AddFile %lu\n", count);
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/enum", L"C:\\qmgr\\enum3");
+    ok(hr == S_OK, "AddFile: %#lx\n", hr);
+    count = 0xdeadbeef;
+    hr = IEnumBackgroundCopyFiles_GetCount(files, &count);
+    ok(hr == S_OK && count == 3, "count after AddFile %#lx %lu\n", hr, count);
 
     /* celt > 1 needs a count to report into. */
     hr = IEnumBackgroundCopyFiles_Next(files, 2, got, NULL);
     ok(hr == E_INVALIDARG || hr == RPC_NULL_REF, "Next(2, NULL): %#lx\n", hr);
+    if (hr == S_OK || hr == S_FALSE) for (i = 0; i < 2; i++) IBackgroundCopyFile_Release(got[i]);
 
     fetched = 0;
     hr = IEnumBackgroundCopyFiles_Next(files, 1, got, &fetched);
     ok(hr == S_OK && fetched == 1, "Next(1): %#lx %lu\n", hr, fetched);
-    IBackgroundCopyFile_GetLocalName(got[0], &name);
-    ok(!wcscmp(name, L"C:\\qmgr\\enum0"), "first file %s\n", wine_dbgstr_w(name));
-    CoTaskMemFree(name);
-    IBackgroundCopyFile_Release(got[0]);
+    if (hr == S_OK)
+    {
+        take_local_name(got[0], name, ARRAY_SIZE(name));
+        ok(!wcscmp(name, L"C:\\qmgr\\enum0"), "first file %s\n", wine_dbgstr_w(name));
+    }
 
     /* Clone keeps the position. */
     hr = IEnumBackgroundCopyFiles_Clone(files, &clone);
     ok(hr == S_OK, "Clone: %#lx\n", hr);
-    hr = IEnumBackgroundCopyFiles_Next(clone, 1, got, NULL);
-    ok(hr == S_OK, "clone Next: %#lx\n", hr);
-    IBackgroundCopyFile_GetLocalName(got[0], &name);
-    ok(!wcscmp(name, L"C:\\qmgr\\enum1"), "clone's next file %s\n", wine_dbgstr_w(name));
-    CoTaskMemFree(name);
-    IBackgroundCopyFile_Release(got[0]);
-    ok(IEnumBackgroundCopyFiles_Release(clone) == 0, "clone not freed\n");
+    if (SUCCEEDED(hr))
+    {
+        hr = IEnumBackgroundCopyFiles_Next(clone, 1, got, NULL);
+        ok(hr == S_OK, "clone Next: %#lx\n", hr);
+        if (hr == S_OK)
+        {
+            take_local_name(got[0], name, ARRAY_SIZE(name));
+            ok(!wcscmp(name, L"C:\\qmgr\\enum1"), "clone's next file %s\n", wine_dbgstr_w(name));
+        }
+        ok(IEnumBackgroundCopyFiles_Release(clone) == 0, "clone not freed\n");
+    }
 
     /* Asking for more than is left: S_FALSE with the rest. */
     fetched = 0;
     hr = IEnumBackgroundCopyFiles_Next(files, 4, got, &fetched);
     ok(hr == S_FALSE && fetched == 2, "Next(4): %#lx %lu\n", hr, fetched);
-    for (i = 0; i < fetched; i++) IBackgroundCopyFile_Release(got[i]);
+    if (SUCCEEDED(hr)) for (i = 0; i < min(fetched, ARRAY_SIZE(got)); i++) IBackgroundCopyFile_Release(got[i]);
+    fetched = 0xdeadbeef;
     hr = IEnumBackgroundCopyFiles_Next(files, 1, got, &fetched);
     ok(hr == S_FALSE && fetched == 0, "Next at the end: %#lx %lu\n", hr, fetched);
+    if (hr == S_OK) IBackgroundCopyFile_Release(got[0]);
 
     /* Skip past the end is S_FALSE; Reset starts over. */
     hr = IEnumBackgroundCopyFiles_Reset(files);
@@ -87,8 +119,10 @@ static void test_enum_files(void)
     ok(hr == S_OK, "Skip(2): %#lx\n", hr);
     hr = IEnumBackgroundCopyFiles_Skip(files, 2);
     ok(hr == S_FALSE, "Skip past the end: %#lx\n", hr);
+    fetched = 0xdeadbeef;
     hr = IEnumBackgroundCopyFiles_Next(files, 1, got, &fetched);
     ok(hr == S_FALSE && !fetched, "Next after Skip: %#lx %lu\n", hr, fetched);
+    if (hr == S_OK) IBackgroundCopyFile_Release(got[0]);
 
     ok(IEnumBackgroundCopyFiles_Release(files) == 0, "enumerator not freed\n");
     IBackgroundCopyJob4_Cancel(job);
@@ -107,33 +141,43 @@ static void test_enum_jobs(void)
     for (i = 0; i < 3; i++) mine[i] = create_job4(manager, L"enum jobs", BG_JOB_TYPE_DOWNLOAD, NULL);
     hr = IBackgroundCopyManager_EnumJobs(manager, 0, &jobs);
     ok(hr == S_OK, "EnumJobs: %#lx\n", hr);
-    hr = IEnumBackgroundCopyJobs_GetCount(jobs, &count);
-    ok(hr == S_OK && count >= 3, "GetCount: %#lx %lu\n", hr, count);
+    if (SUCCEEDED(hr))
+    {
+        count = 0;
+        hr = IEnumBackgroundCopyJobs_GetCount(jobs, &count);
+        ok(hr == S_OK && count >= 3, "GetCount: %#lx %lu\n", hr, count);
 
-    hr = IEnumBackgroundCopyJobs_Next(jobs, 2, got, NULL);
-    ok(hr == E_INVALIDARG || hr == RPC_NULL_REF, "Next(2, NULL): %#lx\n", hr);
-    hr = IEnumBackgroundCopyJobs_Next(jobs, 2, got, &fetched);
-    ok(hr == S_OK && fetched == 2, "Next(2): %#lx %lu\n", hr, fetched);
-    IBackgroundCopyJob_Release(got[0]);
-    IBackgroundCopyJob_Release(got[1]);
+        hr = IEnumBackgroundCopyJobs_Next(jobs, 2, got, NULL);
+        ok(hr == E_INVALIDARG || hr == RPC_NULL_REF, "Next(2, NULL): %#lx\n", hr);
+        if (hr == S_OK || hr == S_FALSE) for (i = 0; i < 2; i++) IBackgroundCopyJob_Release(got[i]);
+        fetched = 0;
+        hr = IEnumBackgroundCopyJobs_Next(jobs, 2, got, &fetched);
+        ok(hr == S_OK && fetched == 2, "Next(2): %#lx %lu\n", hr, fetched);
+        if (SUCCEEDED(hr)) for (i = 0; i < min(fetched, 2); i++) IBackgroundCopyJob_Release(got[i]);
 
-    hr = IEnumBackgroundCopyJobs_Clone(jobs, &clone);
-    ok(hr == S_OK, "Clone: %#lx\n", hr);
-    IEnumBackgroundCopyJobs_GetCount(clone, &clone_count);
-    ok(clone_count == count, "clone count %lu\n", clone_count);
-    /* The clone is at the same position: count - 2 left. */
-    hr = IEnumBackgroundCopyJobs_Skip(clone, count - 2);
-    ok(hr == S_OK, "Skip rest: %#lx\n", hr);
-    hr = IEnumBackgroundCopyJobs_Skip(clone, 1);
-    ok(hr == S_FALSE, "Skip past the end: %#lx\n", hr);
-    ok(IEnumBackgroundCopyJobs_Release(clone) == 0, "clone not freed\n");
+        hr = IEnumBackgroundCopyJobs_Clone(jobs, &clone);
+        ok(hr == S_OK, "Clone: %#lx\n", hr);
+        if (SUCCEEDED(hr))
+        {
+            clone_count = 0xdeadbeef;
+            hr = IEnumBackgroundCopyJobs_GetCount(clone, &clone_count);
+            ok(hr == S_OK && clone_count == count, "clone count %#lx %lu\n", hr, clone_count);
+            /* The clone is at the same position: count - 2 left. */
+            hr = IEnumBackgroundCopyJobs_Skip(clone, count - 2);
+            ok(hr == S_OK, "Skip rest: %#lx\n", hr);
+            hr = IEnumBackgroundCopyJobs_Skip(clone, 1);
+            ok(hr == S_FALSE, "Skip past the end: %#lx\n", hr);
+            ok(IEnumBackgroundCopyJobs_Release(clone) == 0, "clone not freed\n");
+        }
 
-    hr = IEnumBackgroundCopyJobs_Skip(jobs, 1000);
-    ok(hr == S_FALSE, "Skip(1000): %#lx\n", hr);
-    ok(IEnumBackgroundCopyJobs_Release(jobs) == 0, "enumerator not freed\n");
+        hr = IEnumBackgroundCopyJobs_Skip(jobs, 1000);
+        ok(hr == S_FALSE, "Skip(1000): %#lx\n", hr);
+        ok(IEnumBackgroundCopyJobs_Release(jobs) == 0, "enumerator not freed\n");
+    }
 
     for (i = 0; i < 3; i++)
     {
+        if (!mine[i]) continue;
         IBackgroundCopyJob4_Cancel(mine[i]);
         IBackgroundCopyJob4_Release(mine[i]);
     }
@@ -149,6 +193,11 @@ static void test_inproc_next(void)
     if (!inproc) return;
     hr = IBackgroundCopyManager_EnumJobs(inproc, 0, &jobs);
     ok(hr == S_OK, "EnumJobs: %#lx\n", hr);
+    if (FAILED(hr))
+    {
+        IBackgroundCopyManager_Release(inproc);
+        return;
+    }
     /* The service's own answer to celt > 1 without a fetched count. */
     hr = IEnumBackgroundCopyJobs_Next(jobs, 2, got, NULL);
     ok(hr == E_INVALIDARG, "Next(2, NULL): %#lx\n", hr);

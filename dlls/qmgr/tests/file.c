@@ -31,6 +31,7 @@ static IBackgroundCopyFile2 *first_file(IBackgroundCopyJob4 *job)
 
     hr = IBackgroundCopyJob4_EnumFiles(job, &files);
     ok(hr == S_OK, "EnumFiles: %#lx\n", hr);
+    if (FAILED(hr)) return NULL;
     hr = IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
     ok(hr == S_OK, "Next: %#lx\n", hr);
     IEnumBackgroundCopyFiles_Release(files);
@@ -38,7 +39,7 @@ static IBackgroundCopyFile2 *first_file(IBackgroundCopyJob4 *job)
     hr = IBackgroundCopyFile_QueryInterface(file, &IID_IBackgroundCopyFile2, (void **)&file2);
     ok(hr == S_OK, "QueryInterface(IBackgroundCopyFile2): %#lx\n", hr);
     IBackgroundCopyFile_Release(file);
-    return file2;
+    return SUCCEEDED(hr) ? file2 : NULL;
 }
 
 static void test_file(void)
@@ -51,35 +52,50 @@ static void test_file(void)
     LPWSTR name;
     HRESULT hr;
 
+    if (!job) return;
     hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/remote.bin", L"C:\\qmgr\\local.bin");
     ok(hr == S_OK, "AddFile: %#lx\n", hr);
-    if (!(file = first_file(job))) return;
+    if (!(file = first_file(job)))
+    {
+        IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        return;
+    }
 
+    name = NULL;
     hr = IBackgroundCopyFile2_GetRemoteName(file, &name);
-    ok(hr == S_OK && !wcscmp(name, L"http://127.0.0.1/remote.bin"), "GetRemoteName: %#lx %s\n", hr, wine_dbgstr_w(name));
+    ok(hr == S_OK && name && !wcscmp(name, L"http://127.0.0.1/remote.bin"), "GetRemoteName: %#lx %s\n", hr,
+       wine_dbgstr_w(name));
     CoTaskMemFree(name);
+    name = NULL;
     hr = IBackgroundCopyFile2_GetLocalName(file, &name);
-    ok(hr == S_OK && !wcscmp(name, L"C:\\qmgr\\local.bin"), "GetLocalName: %#lx %s\n", hr, wine_dbgstr_w(name));
+    ok(hr == S_OK && name && !wcscmp(name, L"C:\\qmgr\\local.bin"), "GetLocalName: %#lx %s\n", hr, wine_dbgstr_w(name));
     CoTaskMemFree(name);
 
     /* A new file's size is unknown. */
     hr = IBackgroundCopyFile2_GetProgress(file, &progress);
     ok(hr == S_OK, "GetProgress: %#lx\n", hr);
-    ok(progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
-    ok(progress.BytesTransferred == 0, "BytesTransferred %s\n", wine_dbgstr_longlong(progress.BytesTransferred));
-    ok(!progress.Completed, "Completed\n");
+    if (SUCCEEDED(hr))
+    {
+        ok(progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
+        ok(progress.BytesTransferred == 0, "BytesTransferred %s\n", wine_dbgstr_longlong(progress.BytesTransferred));
+        ok(!progress.Completed, "Completed\n");
+    }
 
     /* No ranges: S_FALSE, nothing returned. */
     ranges = (void *)0xdeadbeef;
     count = 5;
     hr = IBackgroundCopyFile2_GetFileRanges(file, &count, &ranges);
     ok(hr == S_FALSE && !count && !ranges, "GetFileRanges: %#lx %lu %p\n", hr, count, ranges);
+    if (hr == S_OK) CoTaskMemFree(ranges);
 
     /* SetRemoteName: valid names, protocol changes included. */
     hr = IBackgroundCopyFile2_SetRemoteName(file, L"https://127.0.0.1/other.bin");
     ok(hr == S_OK, "SetRemoteName: %#lx\n", hr);
+    name = NULL;
     hr = IBackgroundCopyFile2_GetRemoteName(file, &name);
-    ok(hr == S_OK && !wcscmp(name, L"https://127.0.0.1/other.bin"), "after SetRemoteName %s\n", wine_dbgstr_w(name));
+    ok(hr == S_OK && name && !wcscmp(name, L"https://127.0.0.1/other.bin"), "after SetRemoteName %#lx %s\n", hr,
+       wine_dbgstr_w(name));
     CoTaskMemFree(name);
     hr = IBackgroundCopyFile2_SetRemoteName(file, L"\\\\server\\share\\file.bin");
     ok(hr == S_OK, "SetRemoteName(UNC): %#lx\n", hr);
@@ -93,6 +109,7 @@ static void test_file(void)
     hr = IBackgroundCopyFile2_SetRemoteName(file, L"http://127.0.0.1/late.bin");
     ok(hr == BG_E_INVALID_STATE, "SetRemoteName after Cancel: %#lx\n", hr);
     /* Getters keep working on a file of a cancelled job. */
+    name = NULL;
     hr = IBackgroundCopyFile2_GetLocalName(file, &name);
     ok(hr == S_OK, "GetLocalName after Cancel: %#lx\n", hr);
     CoTaskMemFree(name);
@@ -108,16 +125,23 @@ static void test_file_ranges(void)
     BG_FILE_PROGRESS progress;
     BG_JOB_PROGRESS job_progress;
     IBackgroundCopyFile2 *file;
-    DWORD count;
+    DWORD count = 0;
     HRESULT hr;
 
+    if (!job) return;
     hr = IBackgroundCopyJob4_AddFileWithRanges(job, L"http://127.0.0.1/r.bin", L"C:\\qmgr\\r.bin", 3, given);
     ok(hr == S_OK, "AddFileWithRanges: %#lx\n", hr);
-    if (!(file = first_file(job))) return;
+    if (!(file = first_file(job)))
+    {
+        IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        return;
+    }
+    ranges = NULL;
     hr = IBackgroundCopyFile2_GetFileRanges(file, &count, &ranges);
     ok(hr == S_OK && count == 3, "GetFileRanges: %#lx %lu\n", hr, count);
     /* The order given is the order of the ranges in the local file. */
-    if (count == 3)
+    if (hr == S_OK && count == 3 && ranges)
     {
         ok(ranges[0].InitialOffset == 1000 && ranges[0].Length == 10, "range 0\n");
         ok(ranges[1].InitialOffset == 0 && ranges[1].Length == 100, "range 1\n");
@@ -125,18 +149,20 @@ static void test_file_ranges(void)
     }
     CoTaskMemFree(ranges);
     /* A range to the end of the file leaves the size unknown. */
-    IBackgroundCopyFile2_GetProgress(file, &progress);
-    ok(progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
+    hr = IBackgroundCopyFile2_GetProgress(file, &progress);
+    ok(hr == S_OK && progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %#lx %s\n", hr,
+       wine_dbgstr_longlong(progress.BytesTotal));
     IBackgroundCopyFile2_Release(file);
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 
     /* Otherwise a file of ranges is as big as its ranges. */
-    job = create_job4(manager, L"finite ranges", BG_JOB_TYPE_DOWNLOAD, NULL);
+    if (!(job = create_job4(manager, L"finite ranges", BG_JOB_TYPE_DOWNLOAD, NULL))) return;
     hr = IBackgroundCopyJob4_AddFileWithRanges(job, L"http://127.0.0.1/r.bin", L"C:\\qmgr\\r2.bin", 2, given);
     ok(hr == S_OK, "AddFileWithRanges: %#lx\n", hr);
-    IBackgroundCopyJob4_GetProgress(job, &job_progress);
-    ok(job_progress.BytesTotal == 110, "BytesTotal %s\n", wine_dbgstr_longlong(job_progress.BytesTotal));
+    hr = IBackgroundCopyJob4_GetProgress(job, &job_progress);
+    ok(hr == S_OK && job_progress.BytesTotal == 110, "BytesTotal %#lx %s\n", hr,
+       wine_dbgstr_longlong(job_progress.BytesTotal));
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 }
@@ -147,9 +173,15 @@ static void test_upload_file(void)
     IBackgroundCopyFile2 *file;
     HRESULT hr;
 
+    if (!job) return;
     hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/up", L"C:\\qmgr\\up.bin");
     ok(hr == S_OK, "AddFile: %#lx\n", hr);
-    if (!(file = first_file(job))) return;
+    if (!(file = first_file(job)))
+    {
+        IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        return;
+    }
     /* SetRemoteName is for download jobs. */
     hr = IBackgroundCopyFile2_SetRemoteName(file, L"http://127.0.0.1/up2");
     ok(hr == E_NOTIMPL, "upload SetRemoteName: %#lx\n", hr);

@@ -45,38 +45,50 @@ static HRESULT add_file(IBackgroundCopyJob4 *job, const WCHAR *remote, const WCH
 static void test_defaults(void)
 {
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
-    BG_JOB_PROXY_USAGE usage;
-    BG_JOB_PRIORITY priority;
+    BG_JOB_PROXY_USAGE usage = -1;
+    BG_JOB_PRIORITY priority = -1;
     BG_JOB_PROGRESS progress;
+    BG_JOB_STATE state;
     BG_JOB_TIMES times;
     IUnknown *unk;
-    LPWSTR list, bypass, str, params;
+    LPWSTR list = NULL, bypass = NULL, str = NULL, params = NULL;
     ULONG value;
     DWORD flags;
     BOOL elevated;
     HRESULT hr;
 
-    ok(job_state(job) == BG_JOB_STATE_SUSPENDED, "state %d\n", job_state(job));
+    if (!job) return;
+    state = job_state(job);
+    ok(state == BG_JOB_STATE_SUSPENDED, "state %d\n", state);
     hr = IBackgroundCopyJob4_GetPriority(job, &priority);
     ok(hr == S_OK && priority == BG_JOB_PRIORITY_NORMAL, "priority %#lx %d\n", hr, priority);
+    value = 0xdeadbeef;
     hr = IBackgroundCopyJob4_GetNotifyFlags(job, &value);
     ok(hr == S_OK && value == (BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR), "notify flags %#lx %#lx\n", hr, value);
     unk = (void *)0xdeadbeef;
     hr = IBackgroundCopyJob4_GetNotifyInterface(job, &unk);
     ok(hr == S_OK && !unk, "notify interface %#lx %p\n", hr, unk);
+    value = 0xdeadbeef;
     hr = IBackgroundCopyJob4_GetMinimumRetryDelay(job, &value);
     ok(hr == S_OK && value == 600, "retry delay %#lx %lu\n", hr, value);
+    value = 0xdeadbeef;
     hr = IBackgroundCopyJob4_GetNoProgressTimeout(job, &value);
     ok(hr == S_OK && value == 1209600, "no-progress timeout %#lx %lu\n", hr, value);
+    value = 0xdeadbeef;
     hr = IBackgroundCopyJob4_GetMaximumDownloadTime(job, &value);
     ok(hr == S_OK && value == 7776000, "maximum download time %#lx %lu\n", hr, value);
+    value = 0xdeadbeef;
     hr = IBackgroundCopyJob4_GetErrorCount(job, &value);
     ok(hr == S_OK && value == 0, "error count %#lx %lu\n", hr, value);
     hr = IBackgroundCopyJob4_GetProxySettings(job, &usage, &list, &bypass);
     ok(hr == S_OK && usage == BG_JOB_PROXY_USAGE_PRECONFIG && !list && !bypass, "proxy %#lx %d %p %p\n", hr, usage, list, bypass);
+    CoTaskMemFree(list);
+    CoTaskMemFree(bypass);
     /* Microsoft documents no default for the peer-caching flags; 0 like Windows 7 shows. */
+    flags = 0xdeadbeef;
     hr = IBackgroundCopyJob4_GetPeerCachingFlags(job, &flags);
     ok(hr == S_OK && flags == 0, "peer flags %#lx %#lx\n", hr, flags);
+    flags = 0xdeadbeef;
     hr = IBackgroundCopyJob4_GetFileACLFlags(job, &flags);
     ok(hr == S_OK && flags == 0, "ACL flags %#lx %#lx\n", hr, flags);
     /* Never set reads as two empty strings. */
@@ -84,6 +96,7 @@ static void test_defaults(void)
     ok(hr == S_OK && str && !*str && params && !*params, "cmdline %#lx %s %s\n", hr, wine_dbgstr_w(str), wine_dbgstr_w(params));
     CoTaskMemFree(str);
     CoTaskMemFree(params);
+    str = NULL;
     hr = IBackgroundCopyJob4_GetDescription(job, &str);
     ok(hr == S_OK && str && !*str, "description %#lx %s\n", hr, wine_dbgstr_w(str));
     CoTaskMemFree(str);
@@ -92,12 +105,16 @@ static void test_defaults(void)
        "progress %#lx\n", hr);
     hr = IBackgroundCopyJob4_GetTimes(job, &times);
     ok(hr == S_OK, "GetTimes %#lx\n", hr);
-    ok(times.CreationTime.dwLowDateTime || times.CreationTime.dwHighDateTime, "no creation time\n");
-    ok(!CompareFileTime(&times.CreationTime, &times.ModificationTime), "modification != creation\n");
-    ok(!times.TransferCompletionTime.dwLowDateTime && !times.TransferCompletionTime.dwHighDateTime,
-       "transfer completion time set\n");
+    if (SUCCEEDED(hr))
+    {
+        ok(times.CreationTime.dwLowDateTime || times.CreationTime.dwHighDateTime, "no creation time\n");
+        ok(!CompareFileTime(&times.CreationTime, &times.ModificationTime), "modification != creation\n");
+        ok(!times.TransferCompletionTime.dwLowDateTime && !times.TransferCompletionTime.dwHighDateTime,
+           "transfer completion time set\n");
+    }
     hr = IBackgroundCopyJob4_GetOwnerElevationState(job, &elevated);
     ok(hr == S_OK, "GetOwnerElevationState %#lx\n", hr);
+    str = NULL;
     hr = IBackgroundCopyJob4_GetOwner(job, &str);
     ok(hr == S_OK && str && !wcsncmp(str, L"S-1-5-", 6), "GetOwner %#lx %s\n", hr, wine_dbgstr_w(str));
     CoTaskMemFree(str);
@@ -110,13 +127,21 @@ static void test_times(void)
 {
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
     BG_JOB_TIMES before, after;
+    HRESULT hr;
 
-    IBackgroundCopyJob4_GetTimes(job, &before);
+    if (!job) return;
+    hr = IBackgroundCopyJob4_GetTimes(job, &before);
+    ok(hr == S_OK, "GetTimes: %#lx\n", hr);
     Sleep(30);
-    IBackgroundCopyJob4_SetDescription(job, L"changed");
-    IBackgroundCopyJob4_GetTimes(job, &after);
-    ok(CompareFileTime(&after.ModificationTime, &before.ModificationTime) > 0, "modification time not updated\n");
-    ok(!CompareFileTime(&after.CreationTime, &before.CreationTime), "creation time changed\n");
+    hr = IBackgroundCopyJob4_SetDescription(job, L"changed");
+    ok(hr == S_OK, "SetDescription: %#lx\n", hr);
+    hr = SUCCEEDED(hr) ? IBackgroundCopyJob4_GetTimes(job, &after) : hr;
+    ok(hr == S_OK, "GetTimes: %#lx\n", hr);
+    if (SUCCEEDED(hr))
+    {
+        ok(CompareFileTime(&after.ModificationTime, &before.ModificationTime) > 0, "modification time not updated\n");
+        ok(!CompareFileTime(&after.CreationTime, &before.CreationTime), "creation time changed\n");
+    }
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 }
@@ -130,7 +155,9 @@ static void test_null_strings(void)
     IBackgroundCopyFile *file;
     BG_FILE_RANGE range = { 0, 10 };
     WCHAR path[MAX_PATH];
+    HRESULT hr;
 
+    if (!job) return;
     local_name(path, L"null");
     ok(IBackgroundCopyJob4_AddFile(job, NULL, path) == E_INVALIDARG, "AddFile(NULL remote)\n");
     ok(IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/x", NULL) == E_INVALIDARG, "AddFile(NULL local)\n");
@@ -139,13 +166,25 @@ static void test_null_strings(void)
     ok(IBackgroundCopyJob4_ReplaceRemotePrefix(job, NULL, L"http://x") == E_INVALIDARG, "ReplaceRemotePrefix(NULL)\n");
     ok(IBackgroundCopyJob4_AddFileWithRanges(job, NULL, path, 1, &range) == E_INVALIDARG, "AddFileWithRanges(NULL)\n");
     ok(IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/x", path) == S_OK, "AddFile\n");
-    IBackgroundCopyJob4_EnumFiles(job, &files);
-    IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
-    IBackgroundCopyFile_QueryInterface(file, &IID_IBackgroundCopyFile2, (void **)&file2);
-    ok(IBackgroundCopyFile2_SetRemoteName(file2, NULL) == E_INVALIDARG, "SetRemoteName(NULL)\n");
-    IBackgroundCopyFile2_Release(file2);
-    IBackgroundCopyFile_Release(file);
-    IEnumBackgroundCopyFiles_Release(files);
+    hr = IBackgroundCopyJob4_EnumFiles(job, &files);
+    ok(hr == S_OK, "EnumFiles: %#lx\n", hr);
+    if (SUCCEEDED(hr))
+    {
+        hr = IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
+        ok(hr == S_OK, "Next: %#lx\n", hr);
+        if (hr == S_OK)
+        {
+            hr = IBackgroundCopyFile_QueryInterface(file, &IID_IBackgroundCopyFile2, (void **)&file2);
+            ok(hr == S_OK, "QueryInterface(IBackgroundCopyFile2): %#lx\n", hr);
+            if (SUCCEEDED(hr))
+            {
+                ok(IBackgroundCopyFile2_SetRemoteName(file2, NULL) == E_INVALIDARG, "SetRemoteName(NULL)\n");
+                IBackgroundCopyFile2_Release(file2);
+            }
+            IBackgroundCopyFile_Release(file);
+        }
+        IEnumBackgroundCopyFiles_Release(files);
+    }
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 }
@@ -157,6 +196,7 @@ static void test_strings(void)
     LPWSTR str;
     HRESULT hr;
 
+    if (!job) return;
     /* SetDisplayName: at most 256 characters, BG_E_STRING_TOO_LONG beyond. */
     wfill(buf, 'n', 256);
     buf[256] = 0;
@@ -168,8 +208,9 @@ static void test_strings(void)
     ok(hr == BG_E_STRING_TOO_LONG, "SetDisplayName(257): %#lx\n", hr);
     hr = IBackgroundCopyJob4_SetDisplayName(job, L"renamed");
     ok(hr == S_OK, "SetDisplayName: %#lx\n", hr);
+    str = NULL;
     hr = IBackgroundCopyJob4_GetDisplayName(job, &str);
-    ok(hr == S_OK && !wcscmp(str, L"renamed"), "GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(str));
+    ok(hr == S_OK && str && !wcscmp(str, L"renamed"), "GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(str));
     CoTaskMemFree(str);
 
     /* SetDescription: at most 1024 characters. */
@@ -181,8 +222,9 @@ static void test_strings(void)
     buf[1025] = 0;
     hr = IBackgroundCopyJob4_SetDescription(job, buf);
     ok(hr == BG_E_STRING_TOO_LONG, "SetDescription(1025): %#lx\n", hr);
+    str = NULL;
     hr = IBackgroundCopyJob4_GetDescription(job, &str);
-    ok(hr == S_OK && wcslen(str) == 1024, "GetDescription: %#lx\n", hr);
+    ok(hr == S_OK && str && wcslen(str) == 1024, "GetDescription: %#lx\n", hr);
     CoTaskMemFree(str);
 
     IBackgroundCopyJob4_Cancel(job);
@@ -197,13 +239,14 @@ static void test_values(void)
     DWORD flags;
     HRESULT hr;
 
+    if (!job) return;
     for (priority = BG_JOB_PRIORITY_FOREGROUND; priority <= BG_JOB_PRIORITY_LOW; priority++)
     {
-        BG_JOB_PRIORITY got;
+        BG_JOB_PRIORITY got = -1;
         hr = IBackgroundCopyJob4_SetPriority(job, priority);
         ok(hr == S_OK, "SetPriority(%d): %#lx\n", priority, hr);
-        IBackgroundCopyJob4_GetPriority(job, &got);
-        ok(got == priority, "priority %d\n", got);
+        hr = IBackgroundCopyJob4_GetPriority(job, &got);
+        ok(hr == S_OK && got == priority, "priority %#lx %d\n", hr, got);
     }
     /* An out-of-range priority is E_NOTIMPL, not E_INVALIDARG. */
     hr = IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_LOW + 1);
@@ -213,51 +256,63 @@ static void test_values(void)
 
     hr = IBackgroundCopyJob4_SetNotifyFlags(job, BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED);
     ok(hr == S_OK, "SetNotifyFlags: %#lx\n", hr);
-    IBackgroundCopyJob4_GetNotifyFlags(job, &value);
-    ok(value == (BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED), "flags %#lx\n", value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetNotifyFlags(job, &value);
+    ok(hr == S_OK && value == (BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED), "flags %#lx, hr %#lx\n",
+       value, hr);
     /* Unknown notify-flag bits are E_NOTIMPL. */
     hr = IBackgroundCopyJob4_SetNotifyFlags(job, 0x20);
     ok(hr == E_NOTIMPL, "SetNotifyFlags(0x20): %#lx\n", hr);
-    IBackgroundCopyJob4_GetNotifyFlags(job, &value);
-    ok(value == (BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED), "flags changed %#lx\n", value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetNotifyFlags(job, &value);
+    ok(hr == S_OK && value == (BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED), "flags changed %#lx, hr %#lx\n",
+       value, hr);
 
     /* The minimum retry delay is clamped to 5 seconds. */
     hr = IBackgroundCopyJob4_SetMinimumRetryDelay(job, 0);
     ok(hr == S_OK, "SetMinimumRetryDelay(0): %#lx\n", hr);
-    IBackgroundCopyJob4_GetMinimumRetryDelay(job, &value);
-    ok(value == 5, "retry delay %lu\n", value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetMinimumRetryDelay(job, &value);
+    ok(hr == S_OK && value == 5, "retry delay %lu, hr %#lx\n", value, hr);
     IBackgroundCopyJob4_SetMinimumRetryDelay(job, 60);
-    IBackgroundCopyJob4_GetMinimumRetryDelay(job, &value);
-    ok(value == 60, "retry delay %lu\n", value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetMinimumRetryDelay(job, &value);
+    ok(hr == S_OK && value == 60, "retry delay %lu, hr %#lx\n", value, hr);
 
     hr = IBackgroundCopyJob4_SetNoProgressTimeout(job, 86400);
     ok(hr == S_OK, "SetNoProgressTimeout: %#lx\n", hr);
-    IBackgroundCopyJob4_GetNoProgressTimeout(job, &value);
-    ok(value == 86400, "no-progress timeout %lu\n", value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetNoProgressTimeout(job, &value);
+    ok(hr == S_OK && value == 86400, "no-progress timeout %lu, hr %#lx\n", value, hr);
     IBackgroundCopyJob4_SetNoProgressTimeout(job, 0);
-    IBackgroundCopyJob4_GetNoProgressTimeout(job, &value);
-    ok(value == 0, "no-progress timeout %lu\n", value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetNoProgressTimeout(job, &value);
+    ok(hr == S_OK && value == 0, "no-progress timeout %lu, hr %#lx\n", value, hr);
 
     hr = IBackgroundCopyJob4_SetMaximumDownloadTime(job, 3600);
     ok(hr == S_OK, "SetMaximumDownloadTime: %#lx\n", hr);
-    IBackgroundCopyJob4_GetMaximumDownloadTime(job, &value);
-    ok(value == 3600, "maximum download time %lu\n", value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetMaximumDownloadTime(job, &value);
+    ok(hr == S_OK && value == 3600, "maximum download time %lu, hr %#lx\n", value, hr);
 
     /* Peer caching: only the three documented bits. */
     hr = IBackgroundCopyJob4_SetPeerCachingFlags(job, BG_JOB_ENABLE_PEERCACHING_CLIENT | BG_JOB_ENABLE_PEERCACHING_SERVER |
                                                  BG_JOB_DISABLE_BRANCH_CACHE);
     ok(hr == S_OK, "SetPeerCachingFlags: %#lx\n", hr);
-    IBackgroundCopyJob4_GetPeerCachingFlags(job, &flags);
-    ok(flags == 7, "peer flags %#lx\n", flags);
+    flags = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetPeerCachingFlags(job, &flags);
+    ok(hr == S_OK && flags == 7, "peer flags %#lx, hr %#lx\n", flags, hr);
     hr = IBackgroundCopyJob4_SetPeerCachingFlags(job, 8);
     ok(hr == E_NOTIMPL, "SetPeerCachingFlags(8): %#lx\n", hr);
-    IBackgroundCopyJob4_GetPeerCachingFlags(job, &flags);
-    ok(flags == 7, "peer flags changed %#lx\n", flags);
+    flags = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetPeerCachingFlags(job, &flags);
+    ok(hr == S_OK && flags == 7, "peer flags changed %#lx, hr %#lx\n", flags, hr);
 
     hr = IBackgroundCopyJob4_SetFileACLFlags(job, BG_COPY_FILE_OWNER | BG_COPY_FILE_DACL);
     ok(hr == S_OK, "SetFileACLFlags: %#lx\n", hr);
-    IBackgroundCopyJob4_GetFileACLFlags(job, &flags);
-    ok(flags == (BG_COPY_FILE_OWNER | BG_COPY_FILE_DACL), "ACL flags %#lx\n", flags);
+    flags = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetFileACLFlags(job, &flags);
+    ok(hr == S_OK && flags == (BG_COPY_FILE_OWNER | BG_COPY_FILE_DACL), "ACL flags %#lx, hr %#lx\n", flags, hr);
     hr = IBackgroundCopyJob4_SetFileACLFlags(job, 0x10);
     ok(hr == E_INVALIDARG, "SetFileACLFlags(0x10): %#lx\n", hr);
 
@@ -268,11 +323,12 @@ static void test_values(void)
 static void test_proxy_settings(void)
 {
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
-    BG_JOB_PROXY_USAGE usage;
-    LPWSTR list, bypass;
+    BG_JOB_PROXY_USAGE usage = -1;
+    LPWSTR list = NULL, bypass = NULL;
     WCHAR *big;
     HRESULT hr;
 
+    if (!job) return;
     hr = IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE, L"proxy:8080", L"<local>");
     ok(hr == S_OK, "OVERRIDE: %#lx\n", hr);
     hr = IBackgroundCopyJob4_GetProxySettings(job, &usage, &list, &bypass);
@@ -304,8 +360,13 @@ static void test_proxy_settings(void)
 
     hr = IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_NO_PROXY, NULL, NULL);
     ok(hr == S_OK, "NO_PROXY: %#lx\n", hr);
+    usage = -1;
+    list = bypass = NULL;
     hr = IBackgroundCopyJob4_GetProxySettings(job, &usage, &list, &bypass);
-    ok(hr == S_OK && usage == BG_JOB_PROXY_USAGE_NO_PROXY && !list && !bypass, "after NO_PROXY %d %p %p\n", usage, list, bypass);
+    ok(hr == S_OK && usage == BG_JOB_PROXY_USAGE_NO_PROXY && !list && !bypass, "after NO_PROXY %#lx %d %p %p\n",
+       hr, usage, list, bypass);
+    CoTaskMemFree(list);
+    CoTaskMemFree(bypass);
     hr = IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_AUTODETECT, NULL, NULL);
     ok(hr == S_OK, "AUTODETECT: %#lx\n", hr);
 
@@ -322,6 +383,7 @@ static void test_add_file(void)
     unsigned int i;
     HRESULT hr;
 
+    if (!job) return;
     /* Remote names: http, https, UNC, drive paths and file:// URLs. */
     ok(add_file(job, L"http://127.0.0.1/a", L"a") == S_OK, "http\n");
     ok(add_file(job, L"https://127.0.0.1/b", L"b") == S_OK, "https\n");
@@ -352,9 +414,13 @@ static void test_add_file(void)
     ok(add_file(job, remote, L"long2") == E_INVALIDARG, "2201 characters accepted\n");
     free(remote);
 
-    IBackgroundCopyJob4_GetProgress(job, &progress);
-    ok(progress.FilesTotal == 6, "FilesTotal %lu\n", progress.FilesTotal);
-    ok(progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
+    hr = IBackgroundCopyJob4_GetProgress(job, &progress);
+    ok(hr == S_OK, "GetProgress: %#lx\n", hr);
+    if (SUCCEEDED(hr))
+    {
+        ok(progress.FilesTotal == 6, "FilesTotal %lu\n", progress.FilesTotal);
+        ok(progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
+    }
 
     /* AddFileSet is all or nothing. */
     for (i = 0; i < 3; i++)
@@ -366,25 +432,25 @@ static void test_add_file(void)
     set[2].RemoteName = (WCHAR *)L"gopher://127.0.0.1/set";
     hr = IBackgroundCopyJob4_AddFileSet(job, 3, set);
     ok(hr == E_INVALIDARG, "AddFileSet with a bad file: %#lx\n", hr);
-    IBackgroundCopyJob4_GetProgress(job, &progress);
-    ok(progress.FilesTotal == 6, "AddFileSet added files: %lu\n", progress.FilesTotal);
+    hr = IBackgroundCopyJob4_GetProgress(job, &progress);
+    ok(hr == S_OK && progress.FilesTotal == 6, "AddFileSet added files: %#lx %lu\n", hr, progress.FilesTotal);
     set[2].RemoteName = (WCHAR *)L"http://127.0.0.1/set";
     hr = IBackgroundCopyJob4_AddFileSet(job, 3, set);
     ok(hr == S_OK, "AddFileSet: %#lx\n", hr);
-    IBackgroundCopyJob4_GetProgress(job, &progress);
-    ok(progress.FilesTotal == 9, "FilesTotal %lu\n", progress.FilesTotal);
+    hr = IBackgroundCopyJob4_GetProgress(job, &progress);
+    ok(hr == S_OK && progress.FilesTotal == 9, "FilesTotal %#lx %lu\n", hr, progress.FilesTotal);
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 
     /* Upload jobs take one file, over http or https only. */
-    upload = new_job(BG_JOB_TYPE_UPLOAD);
+    if (!(upload = new_job(BG_JOB_TYPE_UPLOAD))) return;
     ok(add_file(upload, L"C:\\windows\\win.ini", L"up") == E_INVALIDARG, "upload from a path accepted\n");
     ok(add_file(upload, L"http://127.0.0.1/up", L"up") == S_OK, "upload refused\n");
     ok(add_file(upload, L"http://127.0.0.1/up2", L"up2") == BG_E_TOO_MANY_FILES, "second upload file\n");
     hr = IBackgroundCopyJob4_AddFileSet(upload, 1, set);
     ok(hr == BG_E_TOO_MANY_FILES, "AddFileSet on upload: %#lx\n", hr);
-    IBackgroundCopyJob4_GetProgress(upload, &progress);
-    ok(progress.FilesTotal == 1, "upload FilesTotal %lu\n", progress.FilesTotal);
+    hr = IBackgroundCopyJob4_GetProgress(upload, &progress);
+    ok(hr == S_OK && progress.FilesTotal == 1, "upload FilesTotal %#lx %lu\n", hr, progress.FilesTotal);
     IBackgroundCopyJob4_Cancel(upload);
     IBackgroundCopyJob4_Release(upload);
 }
@@ -402,23 +468,32 @@ static void test_file_limit(void)
     HRESULT hr;
     int i;
 
+    if (!job || !set || !paths)
+    {
+        if (job) IBackgroundCopyJob4_Release(job);
+        free(set);
+        free(paths);
+        return;
+    }
     for (i = 0; i < 201; i++)
     {
         swprintf(paths[i], MAX_PATH, L"%s\\many%d", test_dir, i);
         set[i].RemoteName = (WCHAR *)L"http://127.0.0.1/many";
         set[i].LocalName = paths[i];
     }
-    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
-    if (GetTokenInformation(token, TokenElevation, &te, sizeof(te), &size)) elevated = te.TokenIsElevated;
-    CloseHandle(token);
+    if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+    {
+        if (GetTokenInformation(token, TokenElevation, &te, sizeof(te), &size)) elevated = te.TokenIsElevated;
+        CloseHandle(token);
+    }
 
     hr = IBackgroundCopyJob4_AddFileSet(job, 200, set);
     ok(hr == S_OK, "200 files: %#lx\n", hr);
     /* The limit of 200 files binds non-elevated callers only (see the owner test). */
     hr = IBackgroundCopyJob4_AddFileSet(job, 1, set + 200);
     ok(hr == (elevated ? S_OK : BG_E_TOO_MANY_FILES_IN_JOB), "201st file: %#lx\n", hr);
-    IBackgroundCopyJob4_GetProgress(job, &progress);
-    ok(progress.FilesTotal == (elevated ? 201 : 200), "FilesTotal %lu\n", progress.FilesTotal);
+    hr = IBackgroundCopyJob4_GetProgress(job, &progress);
+    ok(hr == S_OK && progress.FilesTotal == (elevated ? 201 : 200), "FilesTotal %#lx %lu\n", hr, progress.FilesTotal);
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
     free(set);
@@ -429,12 +504,15 @@ static void test_state_transitions(void)
 {
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
     IBackgroundCopyError *error;
+    BG_JOB_STATE state;
     HRESULT hr;
 
+    if (!job) return;
     /* Resume with no files: BG_E_EMPTY and the job stays suspended. */
     hr = IBackgroundCopyJob4_Resume(job);
     ok(hr == BG_E_EMPTY, "Resume without files: %#lx\n", hr);
-    ok(job_state(job) == BG_JOB_STATE_SUSPENDED, "state %d\n", job_state(job));
+    state = job_state(job);
+    ok(state == BG_JOB_STATE_SUSPENDED, "state %d\n", state);
 
     /* Suspend on a suspended job is a no-op. */
     hr = IBackgroundCopyJob4_Suspend(job);
@@ -452,17 +530,20 @@ static void test_state_transitions(void)
     ok(add_file(job, L"http://127.0.0.1:9/never", L"never") == S_OK, "AddFile\n");
     hr = IBackgroundCopyJob4_Resume(job);
     ok(hr == S_OK, "Resume: %#lx\n", hr);
-    ok(job_state(job) != BG_JOB_STATE_SUSPENDED, "still suspended\n");
+    state = job_state(job);
+    ok(state != BG_JOB_STATE_SUSPENDED, "still suspended\n");
     hr = IBackgroundCopyJob4_Resume(job);
     ok(hr == S_OK, "second Resume: %#lx\n", hr);
     hr = IBackgroundCopyJob4_Suspend(job);
     ok(hr == S_OK, "Suspend: %#lx\n", hr);
-    ok(job_state(job) == BG_JOB_STATE_SUSPENDED, "state %d\n", job_state(job));
+    state = job_state(job);
+    ok(state == BG_JOB_STATE_SUSPENDED, "state %d\n", state);
 
     /* Cancel ends the job; everything after it is BG_E_INVALID_STATE. */
     hr = IBackgroundCopyJob4_Cancel(job);
     ok(hr == S_OK, "Cancel: %#lx\n", hr);
-    ok(job_state(job) == BG_JOB_STATE_CANCELLED, "state %d\n", job_state(job));
+    state = job_state(job);
+    ok(state == BG_JOB_STATE_CANCELLED, "state %d\n", state);
     hr = IBackgroundCopyJob4_Cancel(job);
     ok(hr == BG_E_INVALID_STATE, "second Cancel: %#lx\n", hr);
     hr = IBackgroundCopyJob4_Complete(job);
@@ -474,11 +555,12 @@ static void test_state_transitions(void)
     IBackgroundCopyJob4_Release(job);
 
     /* Complete of a job that transferred nothing: acknowledged, partially. */
-    job = new_job(BG_JOB_TYPE_DOWNLOAD);
+    if (!(job = new_job(BG_JOB_TYPE_DOWNLOAD))) return;
     ok(add_file(job, L"http://127.0.0.1:9/never", L"never2") == S_OK, "AddFile\n");
     hr = IBackgroundCopyJob4_Complete(job);
     ok(hr == BG_S_PARTIAL_COMPLETE, "Complete: %#lx\n", hr);
-    ok(job_state(job) == BG_JOB_STATE_ACKNOWLEDGED, "state %d\n", job_state(job));
+    state = job_state(job);
+    ok(state == BG_JOB_STATE_ACKNOWLEDGED, "state %d\n", state);
     hr = IBackgroundCopyJob4_Complete(job);
     ok(hr == BG_E_INVALID_STATE, "second Complete: %#lx\n", hr);
     hr = IBackgroundCopyJob4_Cancel(job);
@@ -496,8 +578,10 @@ static void test_final_state_setters(void)
     for (final = 0; final < 2; final++)
     {
         IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
+        BG_JOB_STATE state;
         HRESULT hr;
 
+        if (!job) return;
         winetest_push_context(final ? "acknowledged" : "cancelled");
         ok(add_file(job, L"http://127.0.0.1:9/x", L"final") == S_OK, "AddFile\n");
         hr = final ? IBackgroundCopyJob4_Complete(job) : IBackgroundCopyJob4_Cancel(job);
@@ -527,7 +611,8 @@ static void test_final_state_setters(void)
         ok(hr == BG_E_INVALID_STATE, "AddFileWithRanges: %#lx\n", hr);
         ok(IBackgroundCopyJob4_TakeOwnership(job) == BG_E_INVALID_STATE, "TakeOwnership\n");
         /* Getters still answer. */
-        ok(job_state(job) == (final ? BG_JOB_STATE_ACKNOWLEDGED : BG_JOB_STATE_CANCELLED), "state\n");
+        state = job_state(job);
+        ok(state == (final ? BG_JOB_STATE_ACKNOWLEDGED : BG_JOB_STATE_CANCELLED), "state %d\n", state);
         winetest_pop_context();
         IBackgroundCopyJob4_Release(job);
     }
@@ -537,13 +622,15 @@ static void test_cmdline(void)
 {
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
     WCHAR long_program[MAX_PATH + 10];
-    LPWSTR program, params;
+    LPWSTR program = NULL, params = NULL;
     HRESULT hr;
 
+    if (!job) return;
     hr = IBackgroundCopyJob4_SetNotifyCmdLine(job, L"C:\\windows\\system32\\cmd.exe", L"cmd.exe /c exit");
     ok(hr == S_OK, "SetNotifyCmdLine: %#lx\n", hr);
     hr = IBackgroundCopyJob4_GetNotifyCmdLine(job, &program, &params);
-    ok(hr == S_OK && !wcscmp(program, L"C:\\windows\\system32\\cmd.exe") && !wcscmp(params, L"cmd.exe /c exit"),
+    ok(hr == S_OK && program && !wcscmp(program, L"C:\\windows\\system32\\cmd.exe") && params &&
+       !wcscmp(params, L"cmd.exe /c exit"),
        "GetNotifyCmdLine: %#lx %s %s\n", hr, wine_dbgstr_w(program), wine_dbgstr_w(params));
     CoTaskMemFree(program);
     CoTaskMemFree(params);
@@ -559,8 +646,10 @@ static void test_cmdline(void)
     /* NULL clears it. */
     hr = IBackgroundCopyJob4_SetNotifyCmdLine(job, NULL, NULL);
     ok(hr == S_OK, "clear: %#lx\n", hr);
+    program = params = NULL;
     hr = IBackgroundCopyJob4_GetNotifyCmdLine(job, &program, &params);
-    ok(hr == S_OK && !*program && !*params, "after clear %s %s\n", wine_dbgstr_w(program), wine_dbgstr_w(params));
+    ok(hr == S_OK && program && !*program && params && !*params, "after clear %#lx %s %s\n", hr,
+       wine_dbgstr_w(program), wine_dbgstr_w(params));
     CoTaskMemFree(program);
     CoTaskMemFree(params);
     IBackgroundCopyJob4_Cancel(job);
@@ -575,6 +664,7 @@ static void test_credentials(void)
     int target, scheme;
     HRESULT hr;
 
+    if (!job) return;
     for (target = BG_AUTH_TARGET_SERVER; target <= BG_AUTH_TARGET_PROXY; target++)
         for (scheme = BG_AUTH_SCHEME_BASIC; scheme <= BG_AUTH_SCHEME_PASSPORT; scheme++)
         {
@@ -641,6 +731,7 @@ static void test_reply(void)
     byte *data;
     HRESULT hr;
 
+    if (!job) return;
     /* Reply methods exist only for upload-reply jobs. */
     ok(IBackgroundCopyJob4_GetReplyProgress(job, &progress) == E_NOTIMPL, "GetReplyProgress\n");
     ok(IBackgroundCopyJob4_GetReplyData(job, &data, &length) == E_NOTIMPL, "GetReplyData\n");
@@ -649,12 +740,14 @@ static void test_reply(void)
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 
-    reply = new_job(BG_JOB_TYPE_UPLOAD_REPLY);
+    if (!(reply = new_job(BG_JOB_TYPE_UPLOAD_REPLY))) return;
+    name = (void *)0xdeadbeef;
     hr = IBackgroundCopyJob4_GetReplyFileName(reply, &name);
     ok(hr == S_OK && !name, "GetReplyFileName: %#lx %p\n", hr, name);
     local_name(path, L"reply.bin");
     hr = IBackgroundCopyJob4_SetReplyFileName(reply, path);
     ok(hr == S_OK, "SetReplyFileName: %#lx\n", hr);
+    name = NULL;
     hr = IBackgroundCopyJob4_GetReplyFileName(reply, &name);
     ok(hr == S_OK && name && !wcscmp(name, path), "GetReplyFileName: %#lx %s\n", hr, wine_dbgstr_w(name));
     CoTaskMemFree(name);
@@ -671,12 +764,15 @@ static void test_reply(void)
 
 static void test_replace_prefix(void)
 {
+    static const WCHAR *expected[] = { L"https://new.example/a", L"http://other.example/b" };
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD), *upload;
-    IEnumBackgroundCopyFiles *files;
+    IEnumBackgroundCopyFiles *files = NULL;
     IBackgroundCopyFile *file;
+    unsigned int i;
     LPWSTR name;
     HRESULT hr;
 
+    if (!job) return;
     add_file(job, L"http://old.example/a", L"p1");
     add_file(job, L"http://other.example/b", L"p2");
     hr = IBackgroundCopyJob4_ReplaceRemotePrefix(job, L"http://old.example", L"https://new.example");
@@ -688,23 +784,26 @@ static void test_replace_prefix(void)
     hr = IBackgroundCopyJob4_ReplaceRemotePrefix(job, L"", L"http://x");
     ok(hr == E_INVALIDARG, "empty prefix: %#lx\n", hr);
 
-    IBackgroundCopyJob4_EnumFiles(job, &files);
-    IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
-    IBackgroundCopyFile_GetRemoteName(file, &name);
-    ok(!wcscmp(name, L"https://new.example/a"), "renamed to %s\n", wine_dbgstr_w(name));
-    CoTaskMemFree(name);
-    IBackgroundCopyFile_Release(file);
-    IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
-    IBackgroundCopyFile_GetRemoteName(file, &name);
-    ok(!wcscmp(name, L"http://other.example/b"), "second file %s\n", wine_dbgstr_w(name));
-    CoTaskMemFree(name);
-    IBackgroundCopyFile_Release(file);
-    IEnumBackgroundCopyFiles_Release(files);
+    /* The first file renamed, the second as it was. */
+    hr = IBackgroundCopyJob4_EnumFiles(job, &files);
+    ok(hr == S_OK, "EnumFiles: %#lx\n", hr);
+    for (i = 0; SUCCEEDED(hr) && i < ARRAY_SIZE(expected); i++)
+    {
+        hr = IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL);
+        ok(hr == S_OK, "Next: %#lx\n", hr);
+        if (hr != S_OK) break;
+        name = NULL;
+        hr = IBackgroundCopyFile_GetRemoteName(file, &name);
+        ok(hr == S_OK && name && !wcscmp(name, expected[i]), "file %u: %#lx %s\n", i, hr, wine_dbgstr_w(name));
+        CoTaskMemFree(name);
+        IBackgroundCopyFile_Release(file);
+    }
+    if (files) IEnumBackgroundCopyFiles_Release(files);
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 
     /* Range and prefix methods are not for upload jobs. */
-    upload = new_job(BG_JOB_TYPE_UPLOAD);
+    if (!(upload = new_job(BG_JOB_TYPE_UPLOAD))) return;
     hr = IBackgroundCopyJob4_ReplaceRemotePrefix(upload, L"http://a", L"http://b");
     ok(hr == E_NOTIMPL, "upload ReplaceRemotePrefix: %#lx\n", hr);
     IBackgroundCopyJob4_Cancel(upload);
@@ -719,6 +818,7 @@ static void test_ranges(void)
     HRESULT hr;
     int i;
 
+    if (!job) return;
     local_name(path, L"ranges");
     ranges[0].InitialOffset = 100; ranges[0].Length = 10;
     ranges[1].InitialOffset = 0; ranges[1].Length = 10;
@@ -754,7 +854,7 @@ static void test_ranges(void)
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 
-    upload = new_job(BG_JOB_TYPE_UPLOAD);
+    if (!(upload = new_job(BG_JOB_TYPE_UPLOAD))) return;
     hr = IBackgroundCopyJob4_AddFileWithRanges(upload, L"http://127.0.0.1/r", path, 1, ranges);
     ok(hr == E_NOTIMPL, "upload AddFileWithRanges: %#lx\n", hr);
     IBackgroundCopyJob4_Cancel(upload);
@@ -764,9 +864,10 @@ static void test_ranges(void)
 static void test_notify_interface(void)
 {
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
-    IUnknown *unk;
+    IUnknown *unk = (void *)0xdeadbeef;
     HRESULT hr;
 
+    if (!job) return;
     /* An object that is no IBackgroundCopyCallback is refused. */
     hr = IBackgroundCopyJob4_SetNotifyInterface(job, (IUnknown *)manager);
     ok(hr == E_INVALIDARG || hr == E_NOINTERFACE, "SetNotifyInterface(manager): %#lx\n", hr);
@@ -785,31 +886,47 @@ static void test_http_options(void)
     static const BYTE hash[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 };
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
     IBackgroundCopyJobHttpOptions *options;
-    BG_CERT_STORE_LOCATION location;
+    BG_CERT_STORE_LOCATION location = -1;
     LPWSTR headers, store, subject;
     WCHAR *big;
     BYTE *got_hash;
     ULONG flags;
     HRESULT hr;
 
+    if (!job) return;
     hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
     ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
-    if (hr != S_OK) return;
+    if (hr != S_OK)
+    {
+        IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        return;
+    }
 
     /* Defaults: no headers (S_FALSE, NULL), flags 0, no certificate. */
     headers = (void *)0xdeadbeef;
     hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
     ok(hr == S_FALSE && !headers, "GetCustomHeaders: %#lx %p\n", hr, headers);
+    flags = 0xdeadbeef;
     hr = IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &flags);
     ok(hr == S_OK && !flags, "GetSecurityFlags: %#lx %#lx\n", hr, flags);
+    store = subject = NULL;
+    got_hash = NULL;
     hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &got_hash, &subject);
     ok(hr == HRESULT_FROM_WIN32(RPC_X_BAD_STUB_DATA), "GetClientCertificate without one: %#lx\n", hr);
+    if (SUCCEEDED(hr))
+    {
+        CoTaskMemFree(store);
+        CoTaskMemFree(got_hash);
+        CoTaskMemFree(subject);
+    }
     hr = IBackgroundCopyJobHttpOptions_RemoveClientCertificate(options);
     ok(hr == S_FALSE, "RemoveClientCertificate without one: %#lx\n", hr);
 
     /* Custom headers: at most 16,384 characters with the terminator; NULL removes them. */
     hr = IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-One: 1\r\nX-Two: 2\r\n");
     ok(hr == S_OK, "SetCustomHeaders: %#lx\n", hr);
+    headers = NULL;
     hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
     ok(hr == S_OK && headers && !wcscmp(headers, L"X-One: 1\r\nX-Two: 2\r\n"), "GetCustomHeaders: %#lx %s\n",
        hr, wine_dbgstr_w(headers));
@@ -825,14 +942,18 @@ static void test_http_options(void)
     free(big);
     hr = IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, NULL);
     ok(hr == S_OK, "SetCustomHeaders(NULL): %#lx\n", hr);
+    headers = (void *)0xdeadbeef;
     hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
-    ok(hr == S_FALSE && !headers, "headers not removed: %#lx\n", hr);
+    ok(hr == S_FALSE && !headers, "headers not removed: %#lx %p\n", hr, headers);
+    if (hr == S_OK) CoTaskMemFree(headers);
 
     /* Security flags: documented bits and redirect policies only (E_NOTIMPL otherwise). */
     hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, BG_SSL_IGNORE_UNKNOWN_CA | BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT);
     ok(hr == S_OK, "SetSecurityFlags: %#lx\n", hr);
-    IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &flags);
-    ok(flags == (BG_SSL_IGNORE_UNKNOWN_CA | BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT), "flags %#lx\n", flags);
+    flags = 0xdeadbeef;
+    hr = IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &flags);
+    ok(hr == S_OK && flags == (BG_SSL_IGNORE_UNKNOWN_CA | BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT), "flags %#lx %#lx\n",
+       hr, flags);
     hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0x1000);
     ok(hr == E_NOTIMPL, "unknown flag: %#lx\n", hr);
     hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0x300);
@@ -842,27 +963,36 @@ static void test_http_options(void)
     hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(options, BG_CERT_STORE_LOCATION_LOCAL_MACHINE, L"MY",
                                                                 (BYTE *)hash);
     ok(hr == S_OK, "SetClientCertificateByID: %#lx\n", hr);
+    store = subject = NULL;
+    got_hash = NULL;
     hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &got_hash, &subject);
     ok(hr == S_OK && location == BG_CERT_STORE_LOCATION_LOCAL_MACHINE && store && !wcscmp(store, L"MY") &&
        got_hash && !memcmp(got_hash, hash, 20) && !subject, "GetClientCertificate: %#lx\n", hr);
     CoTaskMemFree(store);
     CoTaskMemFree(got_hash);
+    CoTaskMemFree(subject);
     hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, 99, L"MY", L"me");
     ok(hr == E_INVALIDARG, "bad store location: %#lx\n", hr);
     hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", L"me");
     ok(hr == S_OK, "SetClientCertificateByName: %#lx\n", hr);
+    location = -1;
+    store = subject = NULL;
+    got_hash = NULL;
     hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &got_hash, &subject);
     ok(hr == S_OK && location == BG_CERT_STORE_LOCATION_CURRENT_USER && !got_hash && subject && !wcscmp(subject, L"me"),
        "GetClientCertificate: %#lx\n", hr);
     CoTaskMemFree(store);
+    CoTaskMemFree(got_hash);
     CoTaskMemFree(subject);
 
     /* TakeOwnership drops the headers and the certificate. */
     IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-Secret: 1\r\n");
     hr = IBackgroundCopyJob4_TakeOwnership(job);
     ok(hr == S_OK, "TakeOwnership: %#lx\n", hr);
+    headers = NULL;
     hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
     ok(hr == S_FALSE, "headers kept over TakeOwnership: %#lx\n", hr);
+    CoTaskMemFree(headers);
     hr = IBackgroundCopyJobHttpOptions_RemoveClientCertificate(options);
     ok(hr == S_FALSE, "certificate kept over TakeOwnership: %#lx\n", hr);
 
@@ -882,7 +1012,11 @@ static void test_null_arguments(void)
     HRESULT hr;
 
     if (!inproc) return;
-    job = create_job4(inproc, L"in-process", BG_JOB_TYPE_DOWNLOAD, NULL);
+    if (!(job = create_job4(inproc, L"in-process", BG_JOB_TYPE_DOWNLOAD, NULL)))
+    {
+        IBackgroundCopyManager_Release(inproc);
+        return;
+    }
 
     /* What the service itself answers to NULL pointers (the proxy refuses
      * [ref] NULLs before they reach it). */

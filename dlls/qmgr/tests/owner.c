@@ -29,20 +29,37 @@
 
 static IBackgroundCopyManager *manager;
 
-static void own_token_facts(ULONG *integrity, BOOL *elevated)
+/* The integrity level's RID of a token; 0 when it cannot be read. */
+static ULONG token_integrity(HANDLE token)
 {
     TOKEN_MANDATORY_LABEL *label;
-    TOKEN_ELEVATION te;
     char buffer[256];
+    DWORD size;
+    BOOL ret;
+
+    ret = GetTokenInformation(token, TokenIntegrityLevel, buffer, sizeof(buffer), &size);
+    ok(ret, "TokenIntegrityLevel: %lu\n", GetLastError());
+    if (!ret) return 0;
+    label = (TOKEN_MANDATORY_LABEL *)buffer;
+    return *GetSidSubAuthority(label->Label.Sid, *GetSidSubAuthorityCount(label->Label.Sid) - 1);
+}
+
+static void own_token_facts(ULONG *integrity, BOOL *elevated)
+{
+    TOKEN_ELEVATION te;
     HANDLE token;
     DWORD size;
+    BOOL ret;
 
-    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
-    ok(GetTokenInformation(token, TokenIntegrityLevel, buffer, sizeof(buffer), &size), "TokenIntegrityLevel\n");
-    label = (TOKEN_MANDATORY_LABEL *)buffer;
-    *integrity = *GetSidSubAuthority(label->Label.Sid, *GetSidSubAuthorityCount(label->Label.Sid) - 1);
-    ok(GetTokenInformation(token, TokenElevation, &te, sizeof(te), &size), "TokenElevation\n");
-    *elevated = te.TokenIsElevated;
+    *integrity = 0;
+    *elevated = FALSE;
+    ret = OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+    ok(ret, "OpenProcessToken: %lu\n", GetLastError());
+    if (!ret) return;
+    *integrity = token_integrity(token);
+    ret = GetTokenInformation(token, TokenElevation, &te, sizeof(te), &size);
+    ok(ret, "TokenElevation\n");
+    if (ret) *elevated = te.TokenIsElevated;
     CloseHandle(token);
 }
 
@@ -70,7 +87,8 @@ static IBackgroundCopyJob4 *find_job_by_name(const WCHAR *wanted)
     if (FAILED(IBackgroundCopyManager_EnumJobs(manager, 0, &jobs))) return NULL;
     while (!found && IEnumBackgroundCopyJobs_Next(jobs, 1, &job, NULL) == S_OK)
     {
-        if (SUCCEEDED(IBackgroundCopyJob_GetDisplayName(job, &name)))
+        name = NULL;
+        if (SUCCEEDED(IBackgroundCopyJob_GetDisplayName(job, &name)) && name)
         {
             if (!wcscmp(name, wanted)) IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob4, (void **)&found);
             CoTaskMemFree(name);
@@ -87,7 +105,7 @@ static HANDLE limited_token(void)
     HANDLE token, primary = NULL;
     DWORD size;
 
-    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return NULL;
     if (!GetTokenInformation(token, TokenLinkedToken, &linked, sizeof(linked), &size))
     {
         CloseHandle(token);
@@ -127,22 +145,30 @@ static void limited_child(const char *parent_guid)
 
     /* The elevated parent's job can be neither seen nor touched. */
     MultiByteToWideChar(CP_ACP, 0, parent_guid, -1, guidW, ARRAY_SIZE(guidW));
-    CLSIDFromString(guidW, &parent);
+    hr = CLSIDFromString(guidW, &parent);
+    ok(hr == S_OK, "bad job id %s\n", parent_guid);
     hr = IBackgroundCopyManager_GetJob(manager, &parent, &parent_job);
     ok(hr == E_ACCESSDENIED, "GetJob(parent's job): %#lx\n", hr);
+    if (hr == S_OK) IBackgroundCopyJob_Release(parent_job);
     hr = IBackgroundCopyManager_EnumJobs(manager, 0, &jobs);
     ok(hr == S_OK, "EnumJobs: %#lx\n", hr);
-    while (IEnumBackgroundCopyJobs_Next(jobs, 1, &parent_job, NULL) == S_OK)
+    while (SUCCEEDED(hr) && IEnumBackgroundCopyJobs_Next(jobs, 1, &parent_job, NULL) == S_OK)
     {
         BOOL owner_elevated = FALSE;
         IBackgroundCopyJob4 *j4;
-        IBackgroundCopyJob_QueryInterface(parent_job, &IID_IBackgroundCopyJob4, (void **)&j4);
-        IBackgroundCopyJob4_GetOwnerElevationState(j4, &owner_elevated);
-        ok(!owner_elevated, "an elevated owner's job is enumerated\n");
-        IBackgroundCopyJob4_Release(j4);
+        HRESULT hr2;
+
+        hr2 = IBackgroundCopyJob_QueryInterface(parent_job, &IID_IBackgroundCopyJob4, (void **)&j4);
+        ok(hr2 == S_OK, "QueryInterface(IBackgroundCopyJob4): %#lx\n", hr2);
+        if (SUCCEEDED(hr2))
+        {
+            hr2 = IBackgroundCopyJob4_GetOwnerElevationState(j4, &owner_elevated);
+            ok(hr2 == S_OK && !owner_elevated, "an elevated owner's job is enumerated: %#lx %d\n", hr2, owner_elevated);
+            IBackgroundCopyJob4_Release(j4);
+        }
         IBackgroundCopyJob_Release(parent_job);
     }
-    IEnumBackgroundCopyJobs_Release(jobs);
+    if (SUCCEEDED(hr)) IEnumBackgroundCopyJobs_Release(jobs);
 
     /* TakeOwnership needs an elevated caller. */
     hr = IBackgroundCopyJob4_TakeOwnership(job);
@@ -167,22 +193,37 @@ static void limited_child(const char *parent_guid)
     free(paths);
 
     /* 60 jobs per user bind a non-elevated caller. */
+    count = 0;
     hr = IBackgroundCopyManager_EnumJobs(manager, 0, &jobs);
-    IEnumBackgroundCopyJobs_GetCount(jobs, &count);
-    IEnumBackgroundCopyJobs_Release(jobs);
+    ok(hr == S_OK, "EnumJobs: %#lx\n", hr);
+    if (SUCCEEDED(hr))
+    {
+        hr = IEnumBackgroundCopyJobs_GetCount(jobs, &count);
+        ok(hr == S_OK, "GetCount: %#lx\n", hr);
+        IEnumBackgroundCopyJobs_Release(jobs);
+    }
     for (created = 0; created < 70; created++)
     {
         IBackgroundCopyJob *j;
         GUID id;
+        HRESULT hr2;
+
         hr = IBackgroundCopyManager_CreateJob(manager, L"quota", BG_JOB_TYPE_DOWNLOAD, &id, &j);
         if (hr != S_OK) break;
-        IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&quota[created]);
+        hr2 = IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&quota[created]);
+        ok(hr2 == S_OK, "QueryInterface(IBackgroundCopyJob4): %#lx\n", hr2);
+        if (FAILED(hr2))
+        {
+            IBackgroundCopyJob_Cancel(j);
+            quota[created] = NULL;
+        }
         IBackgroundCopyJob_Release(j);
     }
     ok(hr == BG_E_TOO_MANY_JOBS_PER_USER, "job %d: %#lx\n", created, hr);
     ok(created < 60, "created %d jobs beside %lu\n", created, count);
     for (i = 0; i < created; i++)
     {
+        if (!quota[i]) continue;
         IBackgroundCopyJob4_Cancel(quota[i]);
         IBackgroundCopyJob4_Release(quota[i]);
     }
@@ -219,14 +260,7 @@ static void test_owner(void)
     }
 
     /* The limited token's own integrity, as the child will see it. */
-    {
-        TOKEN_MANDATORY_LABEL *label;
-        char buffer[256];
-        DWORD size;
-        GetTokenInformation(token, TokenIntegrityLevel, buffer, sizeof(buffer), &size);
-        label = (TOKEN_MANDATORY_LABEL *)buffer;
-        child_integrity = *GetSidSubAuthority(label->Label.Sid, *GetSidSubAuthorityCount(label->Label.Sid) - 1);
-    }
+    child_integrity = token_integrity(token);
 
     StringFromGUID2(&id, guid, ARRAY_SIZE(guid));
     snprintf(args, sizeof(args), "owner limited %ls", guid);
@@ -248,9 +282,9 @@ static void test_owner(void)
         check_owner(child_job, integrity, elevated);
         /* TakeOwnership drops the notify command line. */
         {
-            LPWSTR program, params;
+            LPWSTR program = NULL, params = NULL;
             hr = IBackgroundCopyJob4_GetNotifyCmdLine(child_job, &program, &params);
-            ok(hr == S_OK && !*program, "command line kept: %s\n", wine_dbgstr_w(program));
+            ok(hr == S_OK && program && !*program, "command line kept: %#lx %s\n", hr, wine_dbgstr_w(program));
             CoTaskMemFree(program);
             CoTaskMemFree(params);
         }

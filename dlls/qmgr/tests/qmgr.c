@@ -36,28 +36,37 @@ static void test_create_job(void)
     {
         IBackgroundCopyJob4 *job4 = create_job4(manager, L"ours", BG_JOB_TYPE_DOWNLOAD, NULL);
         ULONG seconds = 0;
-        hr = IBackgroundCopyJob4_GetMaximumDownloadTime(job4, &seconds);
-        ok(hr == S_OK, "GetMaximumDownloadTime: %#lx\n", hr);
-        ok(seconds == 7776000, "default maximum download time %lu\n", seconds);
-        IBackgroundCopyJob4_Cancel(job4);
-        IBackgroundCopyJob4_Release(job4);
+        if (job4)
+        {
+            hr = IBackgroundCopyJob4_GetMaximumDownloadTime(job4, &seconds);
+            ok(hr == S_OK, "GetMaximumDownloadTime: %#lx\n", hr);
+            ok(seconds == 7776000, "default maximum download time %lu\n", seconds);
+            IBackgroundCopyJob4_Cancel(job4);
+            IBackgroundCopyJob4_Release(job4);
+        }
     }
 
     hr = IBackgroundCopyManager_CreateJob(manager, L"test", BG_JOB_TYPE_DOWNLOAD, &id, &job);
     ok(hr == S_OK, "CreateJob: %#lx\n", hr);
-    hr = IBackgroundCopyJob_GetId(job, &id2);
-    ok(hr == S_OK && IsEqualGUID(&id, &id2), "GetId: %#lx %s\n", hr, wine_dbgstr_guid(&id2));
-    hr = IBackgroundCopyJob_GetType(job, &type);
-    ok(hr == S_OK && type == BG_JOB_TYPE_DOWNLOAD, "GetType: %#lx %d\n", hr, type);
-    IBackgroundCopyJob_Cancel(job);
-    IBackgroundCopyJob_Release(job);
+    if (hr == S_OK)
+    {
+        id2 = GUID_NULL;
+        hr = IBackgroundCopyJob_GetId(job, &id2);
+        ok(hr == S_OK && IsEqualGUID(&id, &id2), "GetId: %#lx %s\n", hr, wine_dbgstr_guid(&id2));
+        type = -1;
+        hr = IBackgroundCopyJob_GetType(job, &type);
+        ok(hr == S_OK && type == BG_JOB_TYPE_DOWNLOAD, "GetType: %#lx %d\n", hr, type);
+        IBackgroundCopyJob_Cancel(job);
+        IBackgroundCopyJob_Release(job);
+    }
 
     /* Upload and upload-reply jobs exist too. */
     for (type = BG_JOB_TYPE_UPLOAD; type <= BG_JOB_TYPE_UPLOAD_REPLY; type++)
     {
-        BG_JOB_TYPE got;
+        BG_JOB_TYPE got = -1;
         hr = IBackgroundCopyManager_CreateJob(manager, L"upload", type, &id, &job);
         ok(hr == S_OK, "CreateJob(type %d): %#lx\n", type, hr);
+        if (hr != S_OK) continue;
         hr = IBackgroundCopyJob_GetType(job, &got);
         ok(hr == S_OK && got == type, "GetType: %#lx %d\n", hr, got);
         IBackgroundCopyJob_Cancel(job);
@@ -124,12 +133,21 @@ static void test_get_job(void)
 
     hr = IBackgroundCopyManager_CreateJob(manager, L"findme", BG_JOB_TYPE_DOWNLOAD, &id, &job);
     ok(hr == S_OK, "CreateJob: %#lx\n", hr);
+    if (hr != S_OK)
+    {
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
     hr = IBackgroundCopyManager_GetJob(manager, &id, &job2);
     ok(hr == S_OK, "GetJob: %#lx\n", hr);
-    hr = IBackgroundCopyJob_GetDisplayName(job2, &name);
-    ok(hr == S_OK && !wcscmp(name, L"findme"), "GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(name));
-    CoTaskMemFree(name);
-    IBackgroundCopyJob_Release(job2);
+    if (hr == S_OK)
+    {
+        name = NULL;
+        hr = IBackgroundCopyJob_GetDisplayName(job2, &name);
+        ok(hr == S_OK && name && !wcscmp(name, L"findme"), "GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(name));
+        CoTaskMemFree(name);
+        IBackgroundCopyJob_Release(job2);
+    }
 
     CoCreateGuid(&unknown);
     job2 = (void *)0xdeadbeef;
@@ -142,6 +160,7 @@ static void test_get_job(void)
     ok(hr == S_OK, "Cancel: %#lx\n", hr);
     hr = IBackgroundCopyManager_GetJob(manager, &id, &job2);
     ok(hr == BG_E_NOT_FOUND, "GetJob(cancelled): %#lx\n", hr);
+    if (hr == S_OK) IBackgroundCopyJob_Release(job2);
     IBackgroundCopyJob_Release(job);
     IBackgroundCopyManager_Release(manager);
 }
@@ -159,8 +178,9 @@ static BOOL enum_contains(IBackgroundCopyManager *manager, DWORD flags, const GU
     if (FAILED(hr)) return FALSE;
     while (IEnumBackgroundCopyJobs_Next(jobs, 1, &job, NULL) == S_OK)
     {
-        IBackgroundCopyJob_GetId(job, &got);
-        if (IsEqualGUID(&got, id)) found = TRUE;
+        hr = IBackgroundCopyJob_GetId(job, &got);
+        ok(hr == S_OK, "GetId: %#lx\n", hr);
+        if (SUCCEEDED(hr) && IsEqualGUID(&got, id)) found = TRUE;
         IBackgroundCopyJob_Release(job);
     }
     IEnumBackgroundCopyJobs_Release(jobs);
@@ -175,22 +195,29 @@ static void test_cross_process(void)
     WCHAR guid[40];
     char args[128];
     PROCESS_INFORMATION child;
+    BOOL found;
     GUID id;
     HRESULT hr;
 
     if (!manager) return;
     hr = IBackgroundCopyManager_CreateJob(manager, L"shared", BG_JOB_TYPE_DOWNLOAD, &id, &job);
     ok(hr == S_OK, "CreateJob: %#lx\n", hr);
-    ok(enum_contains(manager, 0, &id), "job not enumerated\n");
+    if (hr != S_OK)
+    {
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
+    found = enum_contains(manager, 0, &id);
+    ok(found, "job not enumerated\n");
 
     StringFromGUID2(&id, guid, ARRAY_SIZE(guid));
     snprintf(args, sizeof(args), "qmgr find %ls", guid);
     if (run_child(args, NULL, &child)) wait_child_process(&child);
     /* The child renamed it. */
     {
-        LPWSTR name;
+        LPWSTR name = NULL;
         hr = IBackgroundCopyJob_GetDisplayName(job, &name);
-        ok(hr == S_OK && !wcscmp(name, L"seen by child"), "GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(name));
+        ok(hr == S_OK && name && !wcscmp(name, L"seen by child"), "GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(name));
         CoTaskMemFree(name);
     }
     IBackgroundCopyJob_Cancel(job);
@@ -203,7 +230,8 @@ static void child_find(const char *guid)
     IBackgroundCopyManager *manager = get_manager();
     IBackgroundCopyJob *job;
     WCHAR guidW[40];
-    LPWSTR name;
+    LPWSTR name = NULL;
+    BOOL found;
     GUID id;
     HRESULT hr;
 
@@ -211,12 +239,22 @@ static void child_find(const char *guid)
     MultiByteToWideChar(CP_ACP, 0, guid, -1, guidW, ARRAY_SIZE(guidW));
     hr = CLSIDFromString(guidW, &id);
     ok(hr == S_OK, "bad guid %s\n", guid);
-    ok(enum_contains(manager, 0, &id), "child: job not enumerated\n");
+    if (hr != S_OK)
+    {
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
+    found = enum_contains(manager, 0, &id);
+    ok(found, "child: job not enumerated\n");
     hr = IBackgroundCopyManager_GetJob(manager, &id, &job);
     ok(hr == S_OK, "child: GetJob: %#lx\n", hr);
-    if (hr != S_OK) return;
+    if (hr != S_OK)
+    {
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
     hr = IBackgroundCopyJob_GetDisplayName(job, &name);
-    ok(hr == S_OK && !wcscmp(name, L"shared"), "child: GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(name));
+    ok(hr == S_OK && name && !wcscmp(name, L"shared"), "child: GetDisplayName: %#lx %s\n", hr, wine_dbgstr_w(name));
     CoTaskMemFree(name);
     hr = IBackgroundCopyJob_SetDisplayName(job, L"seen by child");
     ok(hr == S_OK, "child: SetDisplayName: %#lx\n", hr);
@@ -229,33 +267,50 @@ static void test_enum_jobs(void)
     IBackgroundCopyManager *manager = get_manager();
     IEnumBackgroundCopyJobs *jobs;
     IBackgroundCopyJob *job;
-    ULONG before, after;
+    ULONG before = 0, after = 0;
+    BOOL found;
     GUID id;
     HRESULT hr;
 
     if (!manager) return;
     hr = IBackgroundCopyManager_EnumJobs(manager, 0, &jobs);
     ok(hr == S_OK, "EnumJobs: %#lx\n", hr);
-    IEnumBackgroundCopyJobs_GetCount(jobs, &before);
-    IEnumBackgroundCopyJobs_Release(jobs);
+    if (SUCCEEDED(hr))
+    {
+        hr = IEnumBackgroundCopyJobs_GetCount(jobs, &before);
+        ok(hr == S_OK, "GetCount: %#lx\n", hr);
+        IEnumBackgroundCopyJobs_Release(jobs);
+    }
 
     hr = IBackgroundCopyManager_CreateJob(manager, L"enum", BG_JOB_TYPE_DOWNLOAD, &id, &job);
     ok(hr == S_OK, "CreateJob: %#lx\n", hr);
+    if (hr != S_OK)
+    {
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
     hr = IBackgroundCopyManager_EnumJobs(manager, 0, &jobs);
     ok(hr == S_OK, "EnumJobs: %#lx\n", hr);
-    IEnumBackgroundCopyJobs_GetCount(jobs, &after);
-    ok(after == before + 1, "count %lu -> %lu\n", before, after);
-    IEnumBackgroundCopyJobs_Release(jobs);
+    if (SUCCEEDED(hr))
+    {
+        hr = IEnumBackgroundCopyJobs_GetCount(jobs, &after);
+        ok(hr == S_OK && after == before + 1, "count %lu -> %lu (%#lx)\n", before, after, hr);
+        IEnumBackgroundCopyJobs_Release(jobs);
+    }
 
     /* The test process is elevated under Wine: it may list every user's jobs. */
-    ok(enum_contains(manager, BG_JOB_ENUM_ALL_USERS, &id), "job not in all users' list\n");
+    found = enum_contains(manager, BG_JOB_ENUM_ALL_USERS, &id);
+    ok(found, "job not in all users' list\n");
 
     hr = IBackgroundCopyManager_EnumJobs(manager, 2, &jobs);
     ok(hr == E_INVALIDARG, "EnumJobs(2): %#lx\n", hr);
+    if (SUCCEEDED(hr)) IEnumBackgroundCopyJobs_Release(jobs);
 
     /* Final-state jobs vanish from the enumeration. */
-    IBackgroundCopyJob_Cancel(job);
-    ok(!enum_contains(manager, 0, &id), "cancelled job still enumerated\n");
+    hr = IBackgroundCopyJob_Cancel(job);
+    ok(hr == S_OK, "Cancel: %#lx\n", hr);
+    found = enum_contains(manager, 0, &id);
+    ok(!found, "cancelled job still enumerated\n");
     IBackgroundCopyJob_Release(job);
     IBackgroundCopyManager_Release(manager);
 }
@@ -263,7 +318,7 @@ static void test_enum_jobs(void)
 static void test_error_description(void)
 {
     IBackgroundCopyManager *manager = get_manager();
-    LPWSTR text;
+    LPWSTR text = NULL;
     HRESULT hr;
 
     if (!manager) return;
@@ -272,14 +327,17 @@ static void test_error_description(void)
     hr = IBackgroundCopyManager_GetErrorDescription(manager, BG_E_NOT_FOUND, MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US), &text);
     ok(hr == S_OK && text && wcsstr(text, L"not found"), "BG_E_NOT_FOUND: %#lx %s\n", hr, wine_dbgstr_w(text));
     CoTaskMemFree(text);
+    text = NULL;
     hr = IBackgroundCopyManager_GetErrorDescription(manager, BG_E_HTTP_ERROR_404, 0, &text);
     ok(hr == S_OK && text && wcsstr(text, L"404"), "BG_E_HTTP_ERROR_404: %#lx %s\n", hr, wine_dbgstr_w(text));
     CoTaskMemFree(text);
+    text = NULL;
     hr = IBackgroundCopyManager_GetErrorDescription(manager, BG_E_MAXDOWNLOAD_TIMEOUT, 0, &text);
     ok(hr == S_OK && text && *text, "BG_E_MAXDOWNLOAD_TIMEOUT: %#lx %s\n", hr, wine_dbgstr_w(text));
     CoTaskMemFree(text);
 
     /* System codes come from the system. */
+    text = NULL;
     hr = IBackgroundCopyManager_GetErrorDescription(manager, HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), 0, &text);
     ok(hr == S_OK && text && *text, "ERROR_FILE_NOT_FOUND: %#lx %s\n", hr, wine_dbgstr_w(text));
     CoTaskMemFree(text);
@@ -289,8 +347,11 @@ static void test_error_description(void)
     hr = IBackgroundCopyManager_GetErrorDescription(manager, 0x8020ffff, 0, &text);
     ok(FAILED(hr), "unknown code: %#lx\n", hr);
     ok(text == NULL, "text %p\n", text);
+    if (SUCCEEDED(hr)) CoTaskMemFree(text);
+    text = NULL;
     hr = IBackgroundCopyManager_GetErrorDescription(manager, BG_E_NOT_FOUND, MAKELANGID(LANG_JAPANESE, SUBLANG_DEFAULT), &text);
     ok(hr == HRESULT_FROM_WIN32(ERROR_RESOURCE_LANG_NOT_FOUND), "Japanese: %#lx\n", hr);
+    if (SUCCEEDED(hr)) CoTaskMemFree(text);
     IBackgroundCopyManager_Release(manager);
 }
 
@@ -323,11 +384,13 @@ static void test_versions(void)
     size = GetFileVersionInfoSizeW(path, &handle);
     ok(size != 0, "no version resource: %lu\n", GetLastError());
     if (!size) return;
-    data = malloc(size);
-    GetFileVersionInfoW(path, 0, size, data);
-    ok(VerQueryValueW(data, L"\\", (void **)&info, &len), "no fixed file info\n");
-    ok(HIWORD(info->dwFileVersionMS) == 7 && LOWORD(info->dwFileVersionMS) == 0,
-       "file version %u.%u\n", HIWORD(info->dwFileVersionMS), LOWORD(info->dwFileVersionMS));
+    if (!(data = malloc(size))) return;
+    ok(GetFileVersionInfoW(path, 0, size, data), "GetFileVersionInfo: %lu\n", GetLastError());
+    info = NULL;
+    ok(VerQueryValueW(data, L"\\", (void **)&info, &len) && info, "no fixed file info\n");
+    if (info)
+        ok(HIWORD(info->dwFileVersionMS) == 7 && LOWORD(info->dwFileVersionMS) == 0,
+           "file version %u.%u\n", HIWORD(info->dwFileVersionMS), LOWORD(info->dwFileVersionMS));
     free(data);
 }
 

@@ -76,6 +76,8 @@ static inline IBackgroundCopyManager *get_inproc_manager(void)
     ok(module != NULL, "cannot load %s: %lu\n", wine_dbgstr_w(path), GetLastError());
     if (!module) return NULL;
     pDllGetClassObject = (void *)GetProcAddress(module, "DllGetClassObject");
+    ok(pDllGetClassObject != NULL, "no DllGetClassObject: %lu\n", GetLastError());
+    if (!pDllGetClassObject) return NULL;
     hr = pDllGetClassObject(&CLSID_BackgroundCopyManager, &IID_IClassFactory, (void **)&factory);
     ok(hr == S_OK, "DllGetClassObject failed: %#lx\n", hr);
     if (FAILED(hr)) return NULL;
@@ -111,7 +113,7 @@ static inline BG_JOB_STATE job_state(IBackgroundCopyJob4 *job)
 }
 
 /* Waits up to timeout ms for the job to reach one of the states in mask
- * (1 << state); returns the state it ended in. */
+ * (1 << state); returns the state it ended in (-1 when GetState failed). */
 static inline BG_JOB_STATE wait_for_state(IBackgroundCopyJob4 *job, DWORD mask, DWORD timeout)
 {
     ULONGLONG end = GetTickCount64() + timeout;
@@ -120,6 +122,7 @@ static inline BG_JOB_STATE wait_for_state(IBackgroundCopyJob4 *job, DWORD mask, 
     for (;;)
     {
         state = job_state(job);
+        if ((unsigned int)state > BG_JOB_STATE_CANCELLED) return state;
         if (((1u << state) & mask) || GetTickCount64() > end) return state;
         Sleep(50);
     }
@@ -190,8 +193,8 @@ static inline BOOL restart_service(void)
     if ((service = OpenServiceW(scm, L"BITS", SERVICE_START | SERVICE_STOP | SERVICE_QUERY_STATUS)))
     {
         ControlService(service, SERVICE_CONTROL_STOP, &status);
-        if (wait_service_state(service, SERVICE_STOPPED, 15000) == SERVICE_STOPPED && StartServiceW(service, 0, NULL))
-            ret = wait_service_state(service, SERVICE_RUNNING, 15000) == SERVICE_RUNNING;
+        if (wait_service_state(service, SERVICE_STOPPED, 60000) == SERVICE_STOPPED && StartServiceW(service, 0, NULL))
+            ret = wait_service_state(service, SERVICE_RUNNING, 60000) == SERVICE_RUNNING;
         CloseServiceHandle(service);
     }
     CloseServiceHandle(scm);

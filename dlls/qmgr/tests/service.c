@@ -34,19 +34,30 @@ static void test_stop_start(void)
     HRESULT hr;
 
     if (!manager) return;
-    job = create_job4(manager, L"before stop", BG_JOB_TYPE_DOWNLOAD, &id);
+    if (!(job = create_job4(manager, L"before stop", BG_JOB_TYPE_DOWNLOAD, &id)))
+    {
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
 
     scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
     ok(scm != NULL, "OpenSCManager: %lu\n", GetLastError());
-    service = OpenServiceW(scm, L"BITS", SERVICE_START | SERVICE_STOP | SERVICE_QUERY_STATUS);
+    service = scm ? OpenServiceW(scm, L"BITS", SERVICE_START | SERVICE_STOP | SERVICE_QUERY_STATUS) : NULL;
     ok(service != NULL, "OpenService(BITS): %lu\n", GetLastError());
-    if (!service) return;
+    if (!service)
+    {
+        IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        IBackgroundCopyManager_Release(manager);
+        if (scm) CloseServiceHandle(scm);
+        return;
+    }
 
-    current = wait_service_state(service, SERVICE_RUNNING, 5000);
+    current = wait_service_state(service, SERVICE_RUNNING, 60000);
     ok(current == SERVICE_RUNNING, "service state %lu\n", current);
 
     ok(ControlService(service, SERVICE_CONTROL_STOP, &status), "ControlService(STOP): %lu\n", GetLastError());
-    current = wait_service_state(service, SERVICE_STOPPED, 15000);
+    current = wait_service_state(service, SERVICE_STOPPED, 60000);
     ok(current == SERVICE_STOPPED, "service did not stop: %lu\n", current);
 
     /* The old proxies fail instead of hanging. */
@@ -55,12 +66,13 @@ static void test_stop_start(void)
     trace("stale proxy answered %#lx\n", hr);
     hr = IBackgroundCopyManager_CreateJob(manager, L"stale", BG_JOB_TYPE_DOWNLOAD, &(GUID){0}, (IBackgroundCopyJob **)&job2);
     ok(FAILED(hr), "CreateJob on a stale manager: %#lx\n", hr);
+    if (SUCCEEDED(hr)) IBackgroundCopyJob4_Release(job2);
     IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);
 
     /* Started again through the service manager. */
     ok(StartServiceW(service, 0, NULL), "StartService: %lu\n", GetLastError());
-    current = wait_service_state(service, SERVICE_RUNNING, 15000);
+    current = wait_service_state(service, SERVICE_RUNNING, 60000);
     ok(current == SERVICE_RUNNING, "service did not start: %lu\n", current);
     if ((manager = get_manager()))
     {
@@ -77,7 +89,8 @@ static void test_stop_start(void)
         ok(job != NULL, "no job after restart\n");
         if (job)
         {
-            ok(job_state(job) == BG_JOB_STATE_SUSPENDED, "state %d\n", job_state(job));
+            state = job_state(job);
+            ok(state == BG_JOB_STATE_SUSPENDED, "state %d\n", state);
             IBackgroundCopyJob4_Cancel(job);
             IBackgroundCopyJob4_Release(job);
         }
@@ -86,11 +99,11 @@ static void test_stop_start(void)
 
     /* And stopped once more: COM starts it on demand. */
     ControlService(service, SERVICE_CONTROL_STOP, &status);
-    current = wait_service_state(service, SERVICE_STOPPED, 15000);
+    current = wait_service_state(service, SERVICE_STOPPED, 60000);
     ok(current == SERVICE_STOPPED, "service did not stop: %lu\n", current);
     if ((manager = get_manager()))
     {
-        current = wait_service_state(service, SERVICE_RUNNING, 5000);
+        current = wait_service_state(service, SERVICE_RUNNING, 60000);
         ok(current == SERVICE_RUNNING, "service not started by COM: %lu\n", current);
         IBackgroundCopyManager_Release(manager);
     }
@@ -124,19 +137,25 @@ static void test_persistence(void)
     IEnumBackgroundCopyFiles *files;
     IBackgroundCopyFile2 *file2;
     IBackgroundCopyFile *file;
+    IBackgroundCopyJobHttpOptions *options;
     BG_JOB_TIMES times, times2;
     BG_JOB_PROXY_USAGE usage;
     BG_JOB_PRIORITY priority;
+    BG_JOB_STATE state;
     IBackgroundCopyJob *j;
     LPWSTR list, bypass, program, params;
     ULONG value, count;
     DWORD flags;
-    BOOL elevated;
+    BOOL elevated = FALSE, got, cancelled = FALSE;
     GUID id, gone_id;
     HRESULT hr;
 
     if (!manager) return;
-    job = create_job4(manager, name, BG_JOB_TYPE_DOWNLOAD, &id);
+    if (!(job = create_job4(manager, name, BG_JOB_TYPE_DOWNLOAD, &id)))
+    {
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
     IBackgroundCopyJob4_SetDescription(job, L"line one\nline two");
     IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_HIGH);
     IBackgroundCopyJob4_SetNotifyFlags(job, BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION);
@@ -150,77 +169,113 @@ static void test_persistence(void)
     ok(IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/one", L"C:\\qmgr\\one") == S_OK, "AddFile\n");
     ok(IBackgroundCopyJob4_AddFileWithRanges(job, L"http://127.0.0.1/two", L"C:\\qmgr\\two", 2, ranges) == S_OK,
        "AddFileWithRanges\n");
+    hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
+    if (SUCCEEDED(hr))
     {
-        IBackgroundCopyJobHttpOptions *options;
-        IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
         IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-Kept: yes\r\n");
         IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0x108);
         IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", L"me");
         IBackgroundCopyJobHttpOptions_Release(options);
     }
-    IBackgroundCopyJob4_GetTimes(job, &times);
-    IBackgroundCopyJob4_GetOwnerElevationState(job, &elevated);
+    hr = IBackgroundCopyJob4_GetTimes(job, &times);
+    ok(hr == S_OK, "GetTimes: %#lx\n", hr);
+    hr = IBackgroundCopyJob4_GetOwnerElevationState(job, &elevated);
+    ok(hr == S_OK, "GetOwnerElevationState: %#lx\n", hr);
     IBackgroundCopyJob4_Release(job);
 
-    gone = create_job4(manager, L"cancelled before the restart", BG_JOB_TYPE_DOWNLOAD, &gone_id);
-    IBackgroundCopyJob4_Cancel(gone);
-    IBackgroundCopyJob4_Release(gone);
+    if ((gone = create_job4(manager, L"cancelled before the restart", BG_JOB_TYPE_DOWNLOAD, &gone_id)))
+    {
+        hr = IBackgroundCopyJob4_Cancel(gone);
+        ok(hr == S_OK, "Cancel: %#lx\n", hr);
+        IBackgroundCopyJob4_Release(gone);
+        cancelled = TRUE;
+    }
     IBackgroundCopyManager_Release(manager);
 
     if (!restart_service() || !(manager = get_manager())) return;
-    hr = IBackgroundCopyManager_GetJob(manager, &gone_id, &j);
-    ok(hr == BG_E_NOT_FOUND, "cancelled job came back: %#lx\n", hr);
+    if (cancelled)
+    {
+        hr = IBackgroundCopyManager_GetJob(manager, &gone_id, &j);
+        ok(hr == BG_E_NOT_FOUND, "cancelled job came back: %#lx\n", hr);
+        if (hr == S_OK) IBackgroundCopyJob_Release(j);
+    }
     hr = IBackgroundCopyManager_GetJob(manager, &id, &j);
     ok(hr == S_OK, "job lost over a restart: %#lx\n", hr);
-    if (hr != S_OK) return;
-    IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&job);
+    if (hr != S_OK)
+    {
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
+    hr = IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&job);
+    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJob4): %#lx\n", hr);
+    if (FAILED(hr))
+    {
+        IBackgroundCopyJob_Cancel(j);
+        IBackgroundCopyJob_Release(j);
+        IBackgroundCopyManager_Release(manager);
+        return;
+    }
     IBackgroundCopyJob_Release(j);
 
     check_string(job->lpVtbl->GetDisplayName, job, name, "display name");
     check_string(job->lpVtbl->GetDescription, job, L"line one\nline two", "description");
-    ok(job_state(job) == BG_JOB_STATE_SUSPENDED, "state %d\n", job_state(job));
-    IBackgroundCopyJob4_GetPriority(job, &priority);
-    ok(priority == BG_JOB_PRIORITY_HIGH, "priority %d\n", priority);
-    IBackgroundCopyJob4_GetNotifyFlags(job, &value);
-    ok(value == (BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION), "notify flags %#lx\n", value);
-    IBackgroundCopyJob4_GetNotifyCmdLine(job, &program, &params);
-    ok(!wcscmp(program, L"C:\\windows\\system32\\cmd.exe") && !wcscmp(params, L"cmd /c echo done"),
-       "command line %s %s\n", wine_dbgstr_w(program), wine_dbgstr_w(params));
+    state = job_state(job);
+    ok(state == BG_JOB_STATE_SUSPENDED, "state %d\n", state);
+    priority = -1;
+    hr = IBackgroundCopyJob4_GetPriority(job, &priority);
+    ok(hr == S_OK && priority == BG_JOB_PRIORITY_HIGH, "priority %#lx %d\n", hr, priority);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetNotifyFlags(job, &value);
+    ok(hr == S_OK && value == (BG_NOTIFY_JOB_ERROR | BG_NOTIFY_JOB_MODIFICATION), "notify flags %#lx %#lx\n", hr, value);
+    program = params = NULL;
+    hr = IBackgroundCopyJob4_GetNotifyCmdLine(job, &program, &params);
+    ok(hr == S_OK && program && !wcscmp(program, L"C:\\windows\\system32\\cmd.exe") && params &&
+       !wcscmp(params, L"cmd /c echo done"), "command line %#lx %s %s\n", hr, wine_dbgstr_w(program),
+       wine_dbgstr_w(params));
     CoTaskMemFree(program);
     CoTaskMemFree(params);
-    IBackgroundCopyJob4_GetMinimumRetryDelay(job, &value);
-    ok(value == 77, "retry delay %lu\n", value);
-    IBackgroundCopyJob4_GetNoProgressTimeout(job, &value);
-    ok(value == 7777, "no-progress timeout %lu\n", value);
-    IBackgroundCopyJob4_GetMaximumDownloadTime(job, &value);
-    ok(value == 777, "maximum download time %lu\n", value);
-    IBackgroundCopyJob4_GetPeerCachingFlags(job, &flags);
-    ok(flags == BG_JOB_DISABLE_BRANCH_CACHE, "peer flags %#lx\n", flags);
-    IBackgroundCopyJob4_GetFileACLFlags(job, &flags);
-    ok(flags == BG_COPY_FILE_DACL, "ACL flags %#lx\n", flags);
-    IBackgroundCopyJob4_GetProxySettings(job, &usage, &list, &bypass);
-    ok(usage == BG_JOB_PROXY_USAGE_OVERRIDE && list && !wcscmp(list, L"proxy:3128") && bypass && !wcscmp(bypass, L"<local>"),
-       "proxy %d %s %s\n", usage, wine_dbgstr_w(list), wine_dbgstr_w(bypass));
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetMinimumRetryDelay(job, &value);
+    ok(hr == S_OK && value == 77, "retry delay %#lx %lu\n", hr, value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetNoProgressTimeout(job, &value);
+    ok(hr == S_OK && value == 7777, "no-progress timeout %#lx %lu\n", hr, value);
+    value = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetMaximumDownloadTime(job, &value);
+    ok(hr == S_OK && value == 777, "maximum download time %#lx %lu\n", hr, value);
+    flags = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetPeerCachingFlags(job, &flags);
+    ok(hr == S_OK && flags == BG_JOB_DISABLE_BRANCH_CACHE, "peer flags %#lx %#lx\n", hr, flags);
+    flags = 0xdeadbeef;
+    hr = IBackgroundCopyJob4_GetFileACLFlags(job, &flags);
+    ok(hr == S_OK && flags == BG_COPY_FILE_DACL, "ACL flags %#lx %#lx\n", hr, flags);
+    usage = -1;
+    list = bypass = NULL;
+    hr = IBackgroundCopyJob4_GetProxySettings(job, &usage, &list, &bypass);
+    ok(hr == S_OK && usage == BG_JOB_PROXY_USAGE_OVERRIDE && list && !wcscmp(list, L"proxy:3128") && bypass &&
+       !wcscmp(bypass, L"<local>"), "proxy %#lx %d %s %s\n", hr, usage, wine_dbgstr_w(list), wine_dbgstr_w(bypass));
     CoTaskMemFree(list);
     CoTaskMemFree(bypass);
+    got = -1;
+    hr = IBackgroundCopyJob4_GetOwnerElevationState(job, &got);
+    ok(hr == S_OK && got == elevated, "elevation %#lx %d\n", hr, got);
+    hr = IBackgroundCopyJob4_GetTimes(job, &times2);
+    ok(hr == S_OK && !CompareFileTime(&times.CreationTime, &times2.CreationTime), "creation time changed: %#lx\n", hr);
+    hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
+    if (SUCCEEDED(hr))
     {
-        BOOL got;
-        IBackgroundCopyJob4_GetOwnerElevationState(job, &got);
-        ok(got == elevated, "elevation %d\n", got);
-    }
-    IBackgroundCopyJob4_GetTimes(job, &times2);
-    ok(!CompareFileTime(&times.CreationTime, &times2.CreationTime), "creation time changed\n");
-    {
-        IBackgroundCopyJobHttpOptions *options;
         BG_CERT_STORE_LOCATION location;
         LPWSTR headers = NULL, store = NULL, subject = NULL;
         BYTE *hash = NULL;
 
-        IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
-        IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
-        ok(headers && !wcscmp(headers, L"X-Kept: yes\r\n"), "custom headers %s\n", wine_dbgstr_w(headers));
-        IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &value);
-        ok(value == 0x108, "security flags %#lx\n", value);
+        hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(options, &headers);
+        ok(hr == S_OK && headers && !wcscmp(headers, L"X-Kept: yes\r\n"), "custom headers %#lx %s\n", hr,
+           wine_dbgstr_w(headers));
+        value = 0xdeadbeef;
+        hr = IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &value);
+        ok(hr == S_OK && value == 0x108, "security flags %#lx %#lx\n", hr, value);
         hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &hash, &subject);
         ok(hr == S_OK && subject && !wcscmp(subject, L"me"), "certificate %#lx %s\n", hr, wine_dbgstr_w(subject));
         CoTaskMemFree(headers);
@@ -230,25 +285,37 @@ static void test_persistence(void)
         IBackgroundCopyJobHttpOptions_Release(options);
     }
 
-    IBackgroundCopyJob4_EnumFiles(job, &files);
-    IEnumBackgroundCopyFiles_GetCount(files, &count);
-    ok(count == 2, "%lu files\n", count);
-    IEnumBackgroundCopyFiles_Skip(files, 1);
-    if (IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL) == S_OK)
+    hr = IBackgroundCopyJob4_EnumFiles(job, &files);
+    ok(hr == S_OK, "EnumFiles: %#lx\n", hr);
+    if (SUCCEEDED(hr))
     {
-        LPWSTR local;
-        IBackgroundCopyFile_GetLocalName(file, &local);
-        ok(!wcscmp(local, L"C:\\qmgr\\two"), "local name %s\n", wine_dbgstr_w(local));
-        CoTaskMemFree(local);
-        IBackgroundCopyFile_QueryInterface(file, &IID_IBackgroundCopyFile2, (void **)&file2);
-        hr = IBackgroundCopyFile2_GetFileRanges(file2, &count, &got_ranges);
-        ok(hr == S_OK && count == 2 && got_ranges[0].InitialOffset == 100 && got_ranges[1].Length == BG_LENGTH_TO_EOF,
-           "ranges %#lx %lu\n", hr, count);
-        CoTaskMemFree(got_ranges);
-        IBackgroundCopyFile2_Release(file2);
-        IBackgroundCopyFile_Release(file);
+        count = 0;
+        hr = IEnumBackgroundCopyFiles_GetCount(files, &count);
+        ok(hr == S_OK && count == 2, "%lu files, %#lx\n", count, hr);
+        IEnumBackgroundCopyFiles_Skip(files, 1);
+        if (IEnumBackgroundCopyFiles_Next(files, 1, &file, NULL) == S_OK)
+        {
+            LPWSTR local = NULL;
+
+            hr = IBackgroundCopyFile_GetLocalName(file, &local);
+            ok(hr == S_OK && local && !wcscmp(local, L"C:\\qmgr\\two"), "local name %#lx %s\n", hr, wine_dbgstr_w(local));
+            CoTaskMemFree(local);
+            hr = IBackgroundCopyFile_QueryInterface(file, &IID_IBackgroundCopyFile2, (void **)&file2);
+            ok(hr == S_OK, "QueryInterface(IBackgroundCopyFile2): %#lx\n", hr);
+            if (SUCCEEDED(hr))
+            {
+                count = 0;
+                got_ranges = NULL;
+                hr = IBackgroundCopyFile2_GetFileRanges(file2, &count, &got_ranges);
+                ok(hr == S_OK && count == 2 && got_ranges && got_ranges[0].InitialOffset == 100 &&
+                   got_ranges[1].Length == BG_LENGTH_TO_EOF, "ranges %#lx %lu\n", hr, count);
+                CoTaskMemFree(got_ranges);
+                IBackgroundCopyFile2_Release(file2);
+            }
+            IBackgroundCopyFile_Release(file);
+        }
+        IEnumBackgroundCopyFiles_Release(files);
     }
-    IEnumBackgroundCopyFiles_Release(files);
 
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
@@ -319,8 +386,9 @@ static void test_corrupt_store(void)
     strcpy(long_local + strlen(long_local), "\" - - - 0 0 0 0 0\nend\n");
     snprintf(long_name, sizeof(long_name), JOB_START "name \"%0300d\"\nend\n", 0);
     job = create_job4(manager, L"survivor", BG_JOB_TYPE_DOWNLOAD, &id);
-    IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);
+    if (!job) return;
+    IBackgroundCopyJob4_Release(job);
 
     store_dir(dir);
     for (i = 0; i < ARRAY_SIZE(garbage); i++) write_store_file(dir, i, garbage[i]);
