@@ -58,24 +58,6 @@ static void source_path(WCHAR *path, const char *name)
     for (p = path; *p; p++) if (*p == '/') *p = '\\';
 }
 
-static BOOL same_files(const WCHAR *a, const WCHAR *b)
-{
-    HANDLE fa = CreateFileW(a, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
-    HANDLE fb = CreateFileW(b, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
-    static BYTE ba[65536], bb[65536];
-    DWORD ra, rb;
-    BOOL same = fa != INVALID_HANDLE_VALUE && fb != INVALID_HANDLE_VALUE;
-
-    while (same && ReadFile(fa, ba, sizeof(ba), &ra, NULL) && ReadFile(fb, bb, sizeof(bb), &rb, NULL))
-    {
-        if (ra != rb || memcmp(ba, bb, ra)) same = FALSE;
-        if (!ra) break;
-    }
-    if (fa != INVALID_HANDLE_VALUE) CloseHandle(fa);
-    if (fb != INVALID_HANDLE_VALUE) CloseHandle(fb);
-    return same;
-}
-
 /* Whether a line of the log contains both strings. */
 static BOOL log_has(const char *log, const char *what, const char *also)
 {

@@ -150,6 +150,25 @@ static inline void make_test_dir(WCHAR *dir, const WCHAR *name)
     FindClose(find);
 }
 
+/* TRUE when both files exist and have the same bytes. */
+static inline BOOL same_files(const WCHAR *a, const WCHAR *b)
+{
+    HANDLE fa = CreateFileW(a, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    HANDLE fb = CreateFileW(b, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    static BYTE ba[1 << 20], bb[1 << 20];
+    DWORD ra, rb;
+    BOOL same = fa != INVALID_HANDLE_VALUE && fb != INVALID_HANDLE_VALUE;
+
+    while (same && ReadFile(fa, ba, sizeof(ba), &ra, NULL) && ReadFile(fb, bb, sizeof(bb), &rb, NULL))
+    {
+        if (ra != rb || memcmp(ba, bb, ra)) same = FALSE;
+        if (!ra) break;
+    }
+    if (fa != INVALID_HANDLE_VALUE) CloseHandle(fa);
+    if (fb != INVALID_HANDLE_VALUE) CloseHandle(fb);
+    return same;
+}
+
 static inline BOOL file_exists(const WCHAR *path)
 {
     return GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES;

@@ -180,24 +180,6 @@ static void check_ranges_content(const WCHAR *path, const BG_FILE_RANGE *ranges,
     ok(i == read, "byte %lu is wrong\n", i);
 }
 
-static BOOL same_files(const WCHAR *a, const WCHAR *b)
-{
-    HANDLE fa = CreateFileW(a, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
-    HANDLE fb = CreateFileW(b, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
-    static BYTE ba[MB], bb[MB];
-    DWORD ra, rb;
-    BOOL same = fa != INVALID_HANDLE_VALUE && fb != INVALID_HANDLE_VALUE;
-
-    while (same && ReadFile(fa, ba, sizeof(ba), &ra, NULL) && ReadFile(fb, bb, sizeof(bb), &rb, NULL))
-    {
-        if (ra != rb || memcmp(ba, bb, ra)) same = FALSE;
-        if (!ra) break;
-    }
-    if (fa != INVALID_HANDLE_VALUE) CloseHandle(fa);
-    if (fb != INVALID_HANDLE_VALUE) CloseHandle(fb);
-    return same;
-}
-
 /* The modification time of a file, in seconds; 0 if it cannot be read. */
 static UINT64 file_seconds(const WCHAR *path)
 {
