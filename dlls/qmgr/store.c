@@ -73,6 +73,10 @@ void store_job_changed(struct job *job)
     struct queued_job *queued;
     BOOL added = TRUE;
 
+    /* Loaded in-process by a client (tests do), not as the service: the
+     * store was never started, and nothing is kept. */
+    if (!*store_dir) return;
+
     EnterCriticalSection(&store_cs);
     /* A job already queued will be written anyway. */
     LIST_FOR_EACH_ENTRY(queued, &store_queue, struct queued_job, entry)
