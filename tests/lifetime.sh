@@ -33,8 +33,7 @@ head -c 6291456 "$QMGR_WWW/64m.bin" > "$QMGR_WWW/6m.bin"
 rm -f "$unix_dest"
 "$WINESERVER" -k 2>/dev/null; "$WINESERVER" -w 2>/dev/null
 # Only this unit's job: a job with work left by another unit would keep the
-# prefix up by right.  (Seen: a job cancelled while its worker was starting
-# goes on to TRANSIENT_ERROR and stays in the store; its log line below.)
+# prefix up by right (its lines are logged below).
 store_dir="$WINEPREFIX/drive_c/ProgramData/Microsoft/Network/Downloader"
 for job in "$store_dir"/*.job; do
     [ -f "$job" ] || continue
