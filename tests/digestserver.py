@@ -78,7 +78,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import sys
 import threading
 import time
@@ -358,17 +357,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         })
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], DISCONNECT_ERRORS):
-            return
-        super().handle_error(request, client_address)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--port', type=int, required=True)
@@ -381,22 +369,13 @@ def main():
     if args.log:
         STATE.log = open(args.log, 'a', encoding='utf-8')
 
-    def on_signal(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    httpd = Server(('127.0.0.1', args.port), Handler)
-    try:
-        httpd.serve_forever()
-    except SystemExit:
-        pass
-    finally:
-        httpd.server_close()
+    def stopped():
         with STATE.lock:
             if STATE.log:
                 STATE.log.close()
                 STATE.log = None
+
+    faultserver.serve(Handler, args.port, stopped)
     return 0
 
 

@@ -577,6 +577,24 @@ class Server(http.server.ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def serve(handler, port, stopped):
+    """Answers on 127.0.0.1:port with handler until SIGTERM or SIGINT, then
+    closes the server and calls stopped().  Shared with digestserver.py."""
+    def on_signal(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    httpd = Server(('127.0.0.1', port), handler)
+    try:
+        httpd.serve_forever()
+    except SystemExit:
+        pass
+    finally:
+        httpd.server_close()
+        stopped()
+
+
 def generate(specs, version):
     for spec in specs:
         path, _, size = spec.rpartition(':')
@@ -612,23 +630,14 @@ def main():
     if args.log:
         STATE.log = open(args.log, 'a', encoding='utf-8')
 
-    def on_signal(signum, frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    httpd = Server(('127.0.0.1', args.port), Handler)
-    try:
-        httpd.serve_forever()
-    except SystemExit:
-        pass
-    finally:
+    def stopped():
         STATE.stopping.set()
-        httpd.server_close()
         if STATE.log:
             with STATE.log_lock:
                 STATE.log.close()
                 STATE.log = None
+
+    serve(Handler, args.port, stopped)
     return 0
 
 

@@ -405,7 +405,8 @@ static HRESULT WINAPI job_EnumFiles(IBackgroundCopyJob4 *iface, IEnumBackgroundC
     return hr;
 }
 
-static ULONG job_pending_files(struct job *job)
+/* Called with the job's lock held; job_files_pending() takes it. */
+static ULONG count_pending_files(struct job *job)
 {
     struct file *file;
     ULONG count = 0;
@@ -464,7 +465,7 @@ static HRESULT WINAPI job_Resume(IBackgroundCopyJob4 *iface)
         break;
     case BG_JOB_STATE_TRANSFERRED:
         /* Files added after the transfer: fetch them too. */
-        if (job_pending_files(job)) job_set_state(job, BG_JOB_STATE_QUEUED);
+        if (count_pending_files(job)) job_set_state(job, BG_JOB_STATE_QUEUED);
         break;
     default:
         /* Already queued or running: nothing to do. */
@@ -1773,7 +1774,7 @@ ULONG job_files_pending(struct job *job)
     ULONG pending;
 
     EnterCriticalSection(&job->cs);
-    pending = job_pending_files(job);
+    pending = count_pending_files(job);
     LeaveCriticalSection(&job->cs);
     return pending;
 }
@@ -1820,7 +1821,7 @@ BOOL job_turn_ended(struct job *job, LONG generation, BOOL stopping, const struc
         now = GetTickCount64();
         if (!failed)
         {
-            all = !job_pending_files(job);
+            all = !count_pending_files(job);
             job_set_state(job, all ? BG_JOB_STATE_TRANSFERRED : BG_JOB_STATE_QUEUED);
             notify = all;
         }
