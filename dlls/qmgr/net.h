@@ -1,0 +1,74 @@
+/*
+ * Background Intelligent Transfer Service: the service's own HTTP client
+ *
+ * Every job talks to servers over connections of its own (connection.c),
+ * answers authentication challenges from its own credentials (auth.c) and
+ * finds its proxy from its own settings (proxy.c); nothing in the process
+ * is shared between jobs, so no job's password, certificate exception,
+ * client certificate or route reaches another job's requests.  http.c
+ * speaks HTTP/1.1 over these.  The wire is bytes: header names and values
+ * are char strings here.
+ *
+ * Copyright 2026 the qmgr project authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#ifndef __QMGR_NET_H
+#define __QMGR_NET_H
+
+#include "qmgr_private.h"
+
+/* auth.c: answers to WWW-Authenticate (target BG_AUTH_TARGET_SERVER) and
+ * Proxy-Authenticate (BG_AUTH_TARGET_PROXY) challenges.  A job's
+ * credentials are used only for the scheme they were set for: Basic
+ * credentials never answer a Digest challenge, NTLM credentials are never
+ * sent as Basic.  One auth_state per job, target and connection: the
+ * connection-based schemes (NTLM, Negotiate) keep their SSPI context in it,
+ * Digest its nonce and count. */
+struct auth_state
+{
+    BG_AUTH_SCHEME scheme;          /* answered last; 0 before any challenge */
+    char *realm;
+    char *nonce;
+    char *opaque;
+    BOOL sha256;                    /* algorithm=SHA-256, else MD5 */
+    BOOL qop_auth;
+    ULONG nc;                       /* nonce count of the last answer */
+    void *sspi;                     /* NTLM/Negotiate: context of auth.c's own */
+};
+
+/* challenges: every value of the challenge headers of the answer, each
+ * ending with '\n'.  On S_OK *value is the Authorization (or
+ * Proxy-Authorization) value to send with the request again (malloc'd);
+ * S_FALSE: no challenge is in a scheme the job has credentials for, the
+ * answer stands. */
+HRESULT auth_respond(struct auth_state *state, const struct credential creds[CRED_SCHEMES],
+                     const char *challenges, const char *method, const char *uri, char **value);
+/* The value to send before any challenge on a later request, once a
+ * challenge was answered (Basic again; Digest with the next nonce count);
+ * NULL when none. */
+char *auth_preempt(struct auth_state *state, const struct credential creds[CRED_SCHEMES],
+                   const char *method, const char *uri);
+void auth_state_clear(struct auth_state *state);
+
+/* proxy.c: the proxy, if any, a job's request for url goes through:
+ * BG_JOB_PROXY_USAGE_NO_PROXY direct; OVERRIDE the job's list and bypass
+ * list; PRECONFIG the settings of the service's user (Internet Settings,
+ * WinHTTP's default); AUTODETECT WPAD, then the configured PAC file.
+ * *host is NULL for a direct request, else "name" (malloc'd) and *port. */
+HRESULT proxy_for_url(const struct transfer *t, const WCHAR *url, char **host, USHORT *port);
+
+#endif
