@@ -104,7 +104,7 @@ static const struct property job_properties[] =
     { "reply",       PROP_STRING,      JOB(reply_name),          NO_FIELD, 0, check_local_name },
     { "http",        PROP_ULONG,       JOB(security_flags),      TRANSFER(security_flags) },
     { "http",        PROP_STRING,      JOB(custom_headers),      TRANSFER(custom_headers), 0, NULL, TAKE_OWNERSHIP_CLEARS },
-    { "certificate", PROP_CERTIFICATE, JOB(certificate),         NO_FIELD, 0, NULL, TAKE_OWNERSHIP_CLEARS },
+    { "certificate", PROP_CERTIFICATE, JOB(certificate),         TRANSFER(certificate), 0, NULL, TAKE_OWNERSHIP_CLEARS },
     { "times",       PROP_FILETIME,    JOB(times.CreationTime),  NO_FIELD },
     { "times",       PROP_FILETIME,    JOB(times.ModificationTime), NO_FIELD },
     { "times",       PROP_FILETIME,    JOB(times.TransferCompletionTime), NO_FIELD },
@@ -218,6 +218,16 @@ static BOOL copy_to_transfer(const struct property *prop, const void *base, stru
                     return FALSE;
             }
         return TRUE;
+    case PROP_CERTIFICATE:
+    {
+        const struct client_certificate *from = src;
+        struct client_certificate *to = dst;
+
+        *to = *from;
+        to->store = to->subject = NULL;
+        return (!from->store || (to->store = strdupW(from->store))) &&
+               (!from->subject || (to->subject = strdupW(from->subject)));
+    }
     default:
         ERR("type %u cannot be copied\n", prop->type);
         return FALSE;

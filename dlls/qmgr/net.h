@@ -71,4 +71,20 @@ void auth_state_clear(struct auth_state *state);
  * *host is NULL for a direct request, else "name" (malloc'd) and *port. */
 HRESULT proxy_for_url(const struct transfer *t, const WCHAR *url, char **host, USHORT *port);
 
+/* connection.c: a TCP connection of one job, TLS on it for https.  The
+ * functions return wininet's error codes (ERROR_INTERNET_*), which is
+ * what Windows' BITS reports for network failures. */
+struct connection;
+DWORD conn_open(struct connection **conn, const char *host, USHORT port, DWORD timeout);
+/* TLS to host (the name the certificate must carry), checked by the job's
+ * security flags (BG_SSL_*), presenting the job's client certificate; when
+ * that certificate cannot be found, *hr says why. */
+DWORD conn_start_tls(struct connection *conn, const WCHAR *host, ULONG flags,
+                     const struct client_certificate *client, HRESULT *hr);
+DWORD conn_send(struct connection *conn, const char *data, size_t len);
+DWORD conn_recv(struct connection *conn, char *buffer, size_t size, size_t *got);
+BOOL conn_unread(struct connection *conn, const char *data, size_t len);
+BOOL conn_is_alive(struct connection *conn);
+void conn_close(struct connection *conn);
+
 #endif

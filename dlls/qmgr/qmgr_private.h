@@ -224,6 +224,7 @@ struct transfer
     WCHAR *custom_headers;
     ULONG security_flags;
     struct credential creds[CRED_TARGETS][CRED_SCHEMES];
+    struct client_certificate certificate;
     ULONG no_progress_timeout;
     /* outcome */
     HRESULT error;
