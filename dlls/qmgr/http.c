@@ -53,6 +53,7 @@ struct http_session
     BOOL secure;
     char *proxy;
     USHORT proxy_port;
+    BOOL kept;             /* conn carried an earlier request */
     /* what the job's answers to challenges learned */
     struct auth_state auth[CRED_TARGETS];
     char *buffer;
@@ -626,7 +627,10 @@ static BOOL connect_target(struct http_session *session, struct transfer *t, con
         if (!strcmp(session->host, to->host) && session->port == to->port && session->secure == to->secure &&
             !session->proxy == !to->proxy && (!to->proxy || (!strcmp(session->proxy, to->proxy) &&
             session->proxy_port == to->proxy_port)) && conn_is_alive(session->conn))
+        {
+            session->kept = TRUE;
             return TRUE;
+        }
         session_drop_connection(session);
     }
     if (to->proxy && to->secure) err = open_tunnel(session, t, to, &status);
@@ -662,6 +666,7 @@ static BOOL connect_target(struct http_session *session, struct transfer *t, con
     session->secure = to->secure;
     session->proxy = to->proxy ? strdup(to->proxy) : NULL;
     session->proxy_port = to->proxy_port;
+    session->kept = FALSE;
     if (!session->host || (to->proxy && !session->proxy))
     {
         session_drop_connection(session);
@@ -745,17 +750,17 @@ static BOOL build_request(struct text *req, struct transfer *t, struct http_sess
 static DWORD exchange(struct http_session *session, struct transfer *t, const struct target *to,
                       const struct text *req, struct response *r)
 {
-    BOOL reused = TRUE, nothing;
+    BOOL nothing;
     DWORD err;
 
     for (;;)
     {
+        nothing = TRUE;
         if (!(err = conn_send(session->conn, req->data, req->len)) && !(err = read_head(session->conn, r, &nothing)))
             return ERROR_SUCCESS;
-        if (!reused || !nothing) return err;
+        if (!session->kept || !nothing) return err;
         /* The server closed the kept connection meanwhile: a new one. */
         TRACE("kept connection closed: %lu\n", err);
-        reused = FALSE;
         session_drop_connection(session);
         if (!connect_target(session, t, to)) return 0;
     }

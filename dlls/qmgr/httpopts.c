@@ -1,10 +1,9 @@
 /*
  * Background Intelligent Transfer Service: IBackgroundCopyJobHttpOptions (BITS 2.5)
  *
- * Custom headers, security flags (certificate errors to ignore, the
- * redirect policy) and the client certificate of a job.  The HTTP transfer
- * applies the headers and flags; the certificate is recorded and reported
- * back, but not yet presented to servers (see http.c).
+ * Custom headers, security flags (certificate errors to ignore, CRL
+ * checking, the redirect policy) and the client certificate of a job, all
+ * applied by the job's own connections (http.c, connection.c).
  *
  * Copyright 2026 the qmgr project authors
  *
