@@ -5,10 +5,9 @@
  * into the prefix's LocalMachine Root store, and an expired one) and
  * Debian's tinyproxy.
  *
- * Every test starts with a freshly started service: wininet keeps one
- * connection pool and one authentication cache per process, so a
- * connection or a password left by an earlier job would decide the
- * outcome (issue 14).  These tests check each setting on its own.
+ * Most tests start with a freshly started service, so that each checks
+ * one setting on its own; what one job's settings must not do to the next
+ * job's requests in the same service is the isolation unit's business.
  *
  * Copyright 2026 the qmgr project authors
  *
@@ -34,8 +33,8 @@
                     (1u << BG_JOB_STATE_TRANSIENT_ERROR))
 
 static WCHAR test_dir[MAX_PATH];
-static int http_port, https_port, expired_port, proxy_port;
-static char www[MAX_PATH], nginx_log[MAX_PATH], proxy_log[MAX_PATH];
+static int http_port, https_port, expired_port, proxy_port, auth_proxy_port;
+static char www[MAX_PATH], nginx_log[MAX_PATH], proxy_log[MAX_PATH], auth_proxy_log[MAX_PATH];
 static unsigned int key_counter;
 
 /* A query string no other request of any run carries, to find this
@@ -296,6 +295,51 @@ static void test_basic_auth(void)
     IBackgroundCopyManager_Release(manager);
 }
 
+/* Basic proxy authentication with the job's proxy credentials, for a
+ * plain request (Proxy-Authorization on the GET) and for a tunnel
+ * (Proxy-Authorization on the CONNECT); the proxy's log shows both went
+ * through it. */
+static void test_proxy_basic_auth(void)
+{
+    IBackgroundCopyManager *manager;
+    WCHAR url[256], local[MAX_PATH], proxy[64];
+    BG_AUTH_CREDENTIALS cred;
+    IBackgroundCopyJob4 *job;
+    char key[32], line[256];
+    unsigned int i;
+    HRESULT hr;
+
+    if (!auth_proxy_port)
+    {
+        skip("no authenticating proxy\n");
+        return;
+    }
+    if (!(manager = get_manager())) return;
+    swprintf(proxy, ARRAY_SIZE(proxy), L"127.0.0.1:%d", auth_proxy_port);
+    for (i = 0; i < 2; i++)
+    {
+        make_key(key);
+        if (i) swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/small.bin?%hs", https_port, key);
+        else swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/small.bin?%hs", http_port, key);
+        local_path(local, L"proxy-auth.bin");
+        if (!(job = start_job(manager, L"through an authenticating proxy", url, local))) continue;
+        hr = IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE, proxy, NULL);
+        ok(hr == S_OK, "SetProxySettings: %#lx\n", hr);
+        cred.Target = BG_AUTH_TARGET_PROXY;
+        cred.Scheme = BG_AUTH_SCHEME_BASIC;
+        cred.Credentials.Basic.UserName = (WCHAR *)L"bits";
+        cred.Credentials.Basic.Password = (WCHAR *)L"secret";
+        hr = IBackgroundCopyJob4_SetCredentials(job, &cred);
+        ok(hr == S_OK, "SetCredentials: %#lx\n", hr);
+        run_to_completion(job, local, "small.bin");
+        IBackgroundCopyJob4_Release(job);
+        if (i) snprintf(line, sizeof(line), "CONNECT localhost:%d ", https_port);
+        else snprintf(line, sizeof(line), "GET http://127.0.0.1:%d/small.bin?%s ", http_port, key);
+        ok(log_has(auth_proxy_log, line, NULL), "%s not in the proxy's log %s\n", line, auth_proxy_log);
+    }
+    IBackgroundCopyManager_Release(manager);
+}
+
 START_TEST(https)
 {
     const char *value;
@@ -313,12 +357,16 @@ START_TEST(https)
     snprintf(www, sizeof(www), "%s", getenv("QMGR_WWW") ? getenv("QMGR_WWW") : "");
     snprintf(nginx_log, sizeof(nginx_log), "Z:%s", getenv("QMGR_NGINX_LOG") ? getenv("QMGR_NGINX_LOG") : "");
     snprintf(proxy_log, sizeof(proxy_log), "Z:%s", getenv("QMGR_PROXY_LOG") ? getenv("QMGR_PROXY_LOG") : "");
+    snprintf(auth_proxy_log, sizeof(auth_proxy_log), "Z:%s",
+             getenv("QMGR_AUTH_PROXY_LOG") ? getenv("QMGR_AUTH_PROXY_LOG") : "");
+    if ((value = getenv("QMGR_AUTH_PROXY_PORT"))) auth_proxy_port = atoi(value);
     make_test_dir(test_dir, L"https");
 
     test_trusted_ca();
     test_expired_certificate();
     test_proxy_override();
     test_basic_auth();
+    test_proxy_basic_auth();
 
     CoUninitialize();
 }
