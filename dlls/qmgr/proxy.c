@@ -369,28 +369,45 @@ static HRESULT from_list(const WCHAR *list, const WCHAR *bypass, const struct ta
     return S_OK;
 }
 
+/* Wine 8's WinHttpCrackUrl gives "[" as the host of "http://[::1]:81/":
+ * the URL is read here.  An IPv6 host keeps its brackets. */
 static HRESULT crack_target(const WCHAR *url, struct target *target)
 {
-    URL_COMPONENTS uc;
+    const WCHAR *p, *host, *host_end, *end, *colon = NULL;
 
-    memset(&uc, 0, sizeof(uc));
-    uc.dwStructSize = sizeof(uc);
-    uc.dwSchemeLength = ~0u;
-    uc.dwHostNameLength = ~0u;
-    if (!WinHttpCrackUrl(url, 0, 0, &uc))
-    {
-        DWORD error = GetLastError();
-        WARN("cannot parse %s: %lu\n", debugstr_w(url), error);
-        return HRESULT_FROM_WIN32(error ? error : ERROR_WINHTTP_INVALID_URL);
-    }
-    if (uc.nScheme == INTERNET_SCHEME_HTTP) target->scheme = L"http";
-    else if (uc.nScheme == INTERNET_SCHEME_HTTPS) target->scheme = L"https";
+    for (p = url; is_alpha(*p) || is_digit(*p) || *p == '+' || *p == '-' || *p == '.'; p++) ;
+    if (p == url || *p != ':') return HRESULT_FROM_WIN32(ERROR_WINHTTP_UNRECOGNIZED_SCHEME);
+    if (same_name(url, p - url, L"http")) target->scheme = L"http";
+    else if (same_name(url, p - url, L"https")) target->scheme = L"https";
     else return HRESULT_FROM_WIN32(ERROR_WINHTTP_UNRECOGNIZED_SCHEME);
-    if (!uc.dwHostNameLength || uc.dwHostNameLength > MAX_HOST_NAME)
+    if (p[1] != '/' || p[2] != '/') return HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_URL);
+
+    host = p + 3;
+    end = host + wcscspn(host, L"/?#");
+    if ((p = find_last_char(host, end, '@'))) host = p + 1;
+    if (*host == '[')
+    {
+        if (!(p = find_char(host, end, ']'))) return HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_URL);
+        host_end = p + 1;
+        if (host_end < end)
+        {
+            if (*host_end != ':') return HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_URL);
+            colon = host_end;
+        }
+    }
+    else
+    {
+        colon = find_char(host, end, ':');
+        host_end = colon ? colon : end;
+    }
+    if (host_end == host || host_end - host > MAX_HOST_NAME) return HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_URL);
+    memcpy(target->host, host, (host_end - host) * sizeof(WCHAR));
+    target->host[host_end - host] = 0;
+
+    target->port = target->scheme[4] ? INTERNET_DEFAULT_HTTPS_PORT : INTERNET_DEFAULT_HTTP_PORT;
+    if (colon && colon + 1 < end && !parse_port(colon + 1, end, &target->port))
         return HRESULT_FROM_WIN32(ERROR_WINHTTP_INVALID_URL);
-    memcpy(target->host, uc.lpszHostName, uc.dwHostNameLength * sizeof(WCHAR));
-    target->host[uc.dwHostNameLength] = 0;
-    target->port = uc.nPort;
+    TRACE("%s: %s host %s port %u\n", debugstr_w(url), debugstr_w(target->scheme), debugstr_w(target->host), target->port);
     return S_OK;
 }
 
