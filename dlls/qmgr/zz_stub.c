@@ -26,13 +26,3 @@ char *auth_preempt(struct auth_state *state, const struct credential creds[CRED_
     return basic(&creds[BG_AUTH_SCHEME_BASIC - 1]);
 }
 void auth_state_clear(struct auth_state *state) { memset(state, 0, sizeof(*state)); }
-HRESULT proxy_for_url(const struct transfer *t, const WCHAR *url, char **host, USHORT *port)
-{
-    char buf[256], *colon;
-    *host = NULL;
-    if (t->proxy_usage != BG_JOB_PROXY_USAGE_OVERRIDE || !t->proxy_list) return S_OK;
-    snprintf(buf, sizeof(buf), "%ls", t->proxy_list);
-    if ((colon = strchr(buf, ':'))) { *colon = 0; *port = atoi(colon + 1); } else *port = 80;
-    *host = strdup(buf);
-    return S_OK;
-}
