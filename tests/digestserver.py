@@ -36,6 +36,10 @@ Paths (S is a size as in faultserver.py: bytes, or a k, m or g suffix)
                    (RFC 7616: the server lists the one it prefers first).
 /digest-md5/S      Digest, one MD5 challenge.
 /digest-sha256/S   Digest, one SHA-256 challenge.
+/digest-stale/S    Digest, one MD5 challenge whose nonce goes stale when
+                   it is first answered: that right answer gets a new
+                   challenge with stale=true, and only the answer to the
+                   new nonce passes (a client must answer it, not give up).
 /basic/S           Basic (realm "qmgr").
 /any/S             both: Basic and Digest (SHA-256, MD5) challenges; either
                    answer is accepted.
@@ -61,12 +65,13 @@ One JSON object per line, written and flushed when the request ends:
      "authorization": "Digest username=\\"bits\\", ..." | null,
      "proxy_authorization": null, "scheme": "digest" | "basic" | null,
      "user": "bits" | null, "algorithm": "SHA-256" | "MD5" | null,
-     "verified": true, "status": 200, "bytes": 4096,
+     "verified": true, "stale": false, "status": 200, "bytes": 4096,
      "conn": 51234, "time": 1700000000.123}
 path is the request target as sent; authorization and
 proxy_authorization are the raw headers; scheme, user and algorithm are
 read from the header this path checks (Authorization, or
-Proxy-Authorization in proxy mode), verified says whether it was right;
+Proxy-Authorization in proxy mode), verified says whether it was right,
+stale whether the answer was a new challenge with stale=true;
 conn is the client's port, the same for every request of one connection.
 """
 
@@ -94,6 +99,7 @@ ROUTES = {
     'digest': ('SHA-256', 'MD5'),
     'digest-md5': ('MD5',),
     'digest-sha256': ('SHA-256',),
+    'digest-stale': ('MD5',),
     'basic': ('Basic',),
     'any': ('Basic', 'SHA-256', 'MD5'),
 }
@@ -109,21 +115,29 @@ class State:
     def __init__(self):
         self.lock = threading.Lock()
         self.nonces = {}           # nonce -> highest nc seen (0: none)
+        self.once = set()          # nonces that go stale when answered
         self.user = 'bits'
         self.password = 'secret'
         self.log = None
 
-    def new_nonce(self):
+    def new_nonce(self, once=False):
         nonce = secrets.token_hex(16)
         with self.lock:
             self.nonces[nonce] = 0
+            if once:
+                self.once.add(nonce)
         return nonce
 
     def use_nonce(self, nonce, nc):
-        """'ok', 'stale' (not ours) or 'replay' (nc not increasing)."""
+        """'ok', 'stale' (not ours, or gone stale now) or 'replay' (nc
+        not increasing)."""
         with self.lock:
             last = self.nonces.get(nonce)
             if last is None:
+                return 'stale'
+            if nonce in self.once:
+                self.once.discard(nonce)
+                del self.nonces[nonce]
                 return 'stale'
             if nc <= last:
                 return 'replay'
@@ -197,7 +211,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def serve(self, body):
         self.proxy = not self.path.startswith('/')
         self.checked = {'scheme': None, 'user': None, 'algorithm': None,
-                        'verified': False}
+                        'verified': False, 'stale': False}
         # the query string (a test's key, say) does not choose the route
         target = urllib.parse.urlsplit(self.path).path
         parts = [p for p in target.split('/') if p]
@@ -210,6 +224,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.finish_simple(404, 'not found\n', [])
             return
         if schemes:
+            self.once = kind == 'digest-stale'
             answer = self.authenticate(schemes)
             if answer is not None:
                 status, headers = answer
@@ -281,6 +296,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def challenge(self, schemes, stale):
         name = 'Proxy-Authenticate' if self.proxy else 'WWW-Authenticate'
+        self.checked['stale'] = stale
         headers = []
         for scheme in schemes:
             if scheme == 'Basic':
@@ -290,7 +306,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers.append((name, 'Digest realm="%s", qop="auth", '
                             'algorithm=%s, nonce="%s", opaque="%s", '
                             'charset=UTF-8, userhash=false%s'
-                            % (REALM, scheme, STATE.new_nonce(),
+                            % (REALM, scheme,
+                               STATE.new_nonce(self.once and not stale),
                                secrets.token_hex(8),
                                ', stale=true' if stale else '')))
         return (407 if self.proxy else 401), headers
@@ -350,6 +367,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             'user': checked.get('user'),
             'algorithm': checked.get('algorithm'),
             'verified': checked.get('verified', False),
+            'stale': checked.get('stale', False),
             'status': status,
             'bytes': sent,
             'conn': self.client_address[1],

@@ -47,6 +47,14 @@
 #                        certificate
 #       QMGR_HTTPS_CLIENT_PORT   nginx's TLS port asking for a client
 #                        certificate; /client/ answers 403 without one
+#       QMGR_HTTPS_REVOKED_PORT  nginx's TLS port with a certificate for
+#                        localhost that the test CA's CRL revokes
+#       QMGR_HTTPS_CRL_GOOD_PORT nginx's TLS port with one the CRL does not
+#                        list; both name http://127.0.0.1:QMGR_HTTP_PORT/
+#                        crl/ca.crl as CRL distribution point (made each run
+#                        in STATE/crl by _qs_make_crl, as the port changes)
+#       QMGR_PAC_URL     a PAC file on nginx's plain port: the open tinyproxy
+#                        for URLs containing "pac-proxied", else DIRECT
 #       QMGR_FAULT_PORT  the fault server's port
 #       QMGR_DIGEST_PORT the Digest server's port
 #       QMGR_PROXY_PORT  the open tinyproxy's port
@@ -149,7 +157,7 @@ servers_stop() {
 _qs_make_tls() {
     _qs_dir=$1
     _qs_complete=1
-    for _qs_f in ca.pem ca.der server.pem server.key expired.pem client.pem client.key client.pfx; do
+    for _qs_f in ca.pem ca.der ca.key server.pem server.key server.csr expired.pem client.pem client.key client.pfx; do
         [ -s "$_qs_dir/$_qs_f" ] || _qs_complete=0
     done
     [ $_qs_complete = 1 ] && return 0
@@ -202,6 +210,35 @@ _qs_make_tls() {
         echo "servers_start: openssl failed, see $_qs_tmp/openssl.log" >&2
         return 1; }
     rm -rf "$_qs_dir" && mv "$_qs_tmp" "$_qs_dir"
+}
+
+# _qs_make_crl DIR TLSDIR HTTP_PORT: two certificates for localhost (the key
+# and request of server.pem) whose CRL distribution point is nginx's
+# http://127.0.0.1:HTTP_PORT/crl/ca.crl: revoked.pem, which that CRL
+# (DIR/ca.crl, DER) lists as revoked, and crlgood.pem, which it does not.
+_qs_make_crl() {
+    rm -rf "$1" && mkdir -p "$1" || return 1
+    printf '%s\n' '[ ca ]' 'default_ca = crl_ca' '[ crl_ca ]' 'database = ./index.txt' \
+        'serial = ./serial' 'new_certs_dir = .' "certificate = $2/ca.pem" \
+        "private_key = $2/ca.key" 'default_md = sha256' 'policy = any_name' \
+        'unique_subject = no' 'email_in_dn = no' 'default_crl_days = 3650' \
+        'crl_extensions = crl_ext' '[ crl_ext ]' 'authorityKeyIdentifier = keyid:always' \
+        '[ any_name ]' 'commonName = supplied' '[ cdp_ext ]' \
+        'basicConstraints = critical, CA:FALSE' 'keyUsage = critical, digitalSignature, keyEncipherment' \
+        'extendedKeyUsage = serverAuth' 'subjectAltName = DNS:localhost' \
+        'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' \
+        "crlDistributionPoints = URI:http://127.0.0.1:$3/crl/ca.crl" >"$1/crl.cnf"
+    (
+        cd "$1" && : >index.txt && echo 1001 >serial || exit 1
+        for name in revoked crlgood; do
+            "$_qs_openssl" ca -batch -config crl.cnf -notext -extensions cdp_ext \
+                -startdate 20190101000000Z -enddate 20460101000000Z \
+                -in "$2/server.csr" -out "$name.pem" || exit 1
+        done
+        "$_qs_openssl" ca -config crl.cnf -revoke revoked.pem -crl_reason keyCompromise &&
+        "$_qs_openssl" ca -config crl.cnf -gencrl -out ca.crl.pem &&
+        "$_qs_openssl" crl -in ca.crl.pem -outform DER -out ca.crl
+    ) >"$1/openssl.log" 2>&1
 }
 
 # _qs_tinyproxy_conf PORT LOG [BasicAuth line]: a tinyproxy configuration.
@@ -283,15 +320,23 @@ servers_start() {
     while :; do
         _qs_ports=$("$_qs_py" -c '
 import socket
-socks = [socket.socket() for _ in range(8)]
+socks = [socket.socket() for _ in range(10)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 ') || return 1
-        # shellcheck disable=SC2086 # eight numbers
+        # shellcheck disable=SC2086 # ten numbers
         set -- $_qs_ports
         _qs_hport=$1 _qs_fport=$2 _qs_sport=$3 _qs_eport=$4 _qs_cport=$5
         _qs_dport=$6 _qs_pport=$7 _qs_aport=$8
+        _qs_rport=$9 _qs_gport=${10}
+
+        # the CRL and its certificates (their URL has the port), the PAC file
+        _qs_make_crl "$_qs_state/crl" "$_qs_tls" "$_qs_hport" ||
+            { _qs_fail "openssl failed, see $_qs_state/crl/openssl.log"; return 1; }
+        printf '%s\n' 'function FindProxyForURL(url, host) {' \
+            "    if (url.indexOf(\"pac-proxied\") >= 0) return \"PROXY 127.0.0.1:$_qs_pport\";" \
+            '    return "DIRECT";' '}' >"$_qs_state/proxy.pac"
 
         # nginx
         _qs_sedroot=$(_qs_sed_escape "$_qs_www")
@@ -300,6 +345,7 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
         if [ "$(id -u)" = 0 ]; then _qs_user=; else _qs_user='/^user /d;'; fi
         sed -e "${_qs_user}s|@PORT@|$_qs_hport|g;s|@HTTPS_PORT@|$_qs_sport|g" \
             -e "s|@HTTPS_EXPIRED_PORT@|$_qs_eport|g;s|@HTTPS_CLIENT_PORT@|$_qs_cport|g" \
+            -e "s|@HTTPS_REVOKED_PORT@|$_qs_rport|g;s|@HTTPS_CRL_GOOD_PORT@|$_qs_gport|g" \
             -e "s|@ROOT@|$_qs_sedroot|g;s|@STATE@|$_qs_sedstate|g;s|@TLS@|$_qs_sedtls|g" \
             "$top/tests/nginx.conf.in" >"$_qs_state/nginx.conf" ||
             { _qs_fail "cannot write $_qs_state/nginx.conf"; return 1; }
@@ -334,7 +380,7 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 
         # All must accept connections within 10 s.
         _qs_ready=0
-        if "$_qs_py" - "$_qs_hport $_qs_sport $_qs_eport $_qs_cport" "$(cat "$_qs_state/nginx.pid")" \
+        if "$_qs_py" - "$_qs_hport $_qs_sport $_qs_eport $_qs_cport $_qs_rport $_qs_gport" "$(cat "$_qs_state/nginx.pid")" \
                 "$_qs_fport" "$(cat "$_qs_state/fault.pid")" \
                 "$_qs_dport" "$(cat "$_qs_state/digest.pid")" \
                 "$_qs_pport" "$(cat "$_qs_state/proxy.pid")" \
@@ -390,6 +436,9 @@ EOF
     QMGR_HTTPS_PORT=$_qs_sport
     QMGR_HTTPS_EXPIRED_PORT=$_qs_eport
     QMGR_HTTPS_CLIENT_PORT=$_qs_cport
+    QMGR_HTTPS_REVOKED_PORT=$_qs_rport
+    QMGR_HTTPS_CRL_GOOD_PORT=$_qs_gport
+    QMGR_PAC_URL=http://127.0.0.1:$_qs_hport/proxy.pac
     QMGR_FAULT_PORT=$_qs_fport
     QMGR_DIGEST_PORT=$_qs_dport
     QMGR_PROXY_PORT=$_qs_pport
@@ -406,5 +455,6 @@ EOF
         QMGR_FAULT_PORT QMGR_DIGEST_PORT QMGR_PROXY_PORT QMGR_AUTH_PROXY_PORT QMGR_WWW \
         QMGR_FAULT_LOG QMGR_DIGEST_LOG QMGR_NGINX_LOG QMGR_PROXY_LOG QMGR_AUTH_PROXY_LOG \
         QMGR_TLS_DIR QMGR_CA_CERT
+    export QMGR_HTTPS_REVOKED_PORT QMGR_HTTPS_CRL_GOOD_PORT QMGR_PAC_URL
     return 0
 }

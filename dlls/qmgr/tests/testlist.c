@@ -30,6 +30,7 @@ extern void func_file(void);
 extern void func_framework(void);
 extern void func_https(void);
 extern void func_job(void);
+extern void func_netoptions(void);
 extern void func_owner(void);
 extern void func_qmgr(void);
 extern void func_service(void);
@@ -43,6 +44,7 @@ const struct test winetest_testlist[] =
     { "framework", func_framework },
     { "https", func_https },
     { "job", func_job },
+    { "netoptions", func_netoptions },
     { "owner", func_owner },
     { "qmgr", func_qmgr },
     { "service", func_service },
