@@ -74,7 +74,11 @@ static int import_pfx(BYTE *data, DWORD size)
     DWORD prop_size;
     int count = 0;
 
-    if (!(pfx = PFXImportCertStore(&blob, L"", CRYPT_MACHINE_KEYSET | CRYPT_EXPORTABLE)))
+    /* Wine 8's schannel reads a client certificate's key only from the
+     * user's key containers (HKCU\Software\Wine\Crypto\RSA), never from
+     * the machine's; the service and every program of a prefix share the
+     * one user, so a user keyset serves the service too. */
+    if (!(pfx = PFXImportCertStore(&blob, L"", CRYPT_USER_KEYSET | CRYPT_EXPORTABLE)))
     {
         fprintf(stderr, "trustca: PFXImportCertStore: %#lx\n", GetLastError());
         return -1;
