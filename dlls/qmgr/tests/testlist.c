@@ -24,6 +24,7 @@
 #define STANDALONE
 #include "wine/test.h"
 
+extern void func_auth(void);
 extern void func_bitness(void);
 extern void func_enum(void);
 extern void func_file(void);
@@ -38,6 +39,7 @@ extern void func_transfer(void);
 
 const struct test winetest_testlist[] =
 {
+    { "auth", func_auth },
     { "bitness", func_bitness },
     { "enum", func_enum },
     { "file", func_file },
