@@ -26,6 +26,7 @@
 
 extern void func_bitness(void);
 extern void func_enum(void);
+extern void func_errors(void);
 extern void func_file(void);
 extern void func_framework(void);
 extern void func_https(void);
@@ -39,6 +40,7 @@ const struct test winetest_testlist[] =
 {
     { "bitness", func_bitness },
     { "enum", func_enum },
+    { "errors", func_errors },
     { "file", func_file },
     { "framework", func_framework },
     { "https", func_https },
