@@ -24,13 +24,14 @@
 
 /* Message ids of the error context descriptions (Windows' bitsmsg.h). */
 #ifndef BG_E_ERROR_CONTEXT_UNKNOWN
-#define BG_E_ERROR_CONTEXT_UNKNOWN                     0x80200006
-#define BG_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER       0x80200007
-#define BG_E_ERROR_CONTEXT_LOCAL_FILE                  0x80200008
-#define BG_E_ERROR_CONTEXT_REMOTE_FILE                 0x80200009
-#define BG_E_ERROR_CONTEXT_GENERAL_TRANSPORT           0x8020000A
-#define BG_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION  0x8020000B
-#define BG_E_ERROR_CONTEXT_REMOTE_APPLICATION          0x80200024
+#define BG_S_ERROR_CONTEXT_NONE                        0x00200006
+#define BG_E_ERROR_CONTEXT_UNKNOWN                     0x80200007
+#define BG_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER       0x80200008
+#define BG_E_ERROR_CONTEXT_LOCAL_FILE                  0x80200009
+#define BG_E_ERROR_CONTEXT_REMOTE_FILE                 0x8020000A
+#define BG_E_ERROR_CONTEXT_GENERAL_TRANSPORT           0x8020000B
+#define BG_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION  0x8020000C
+#define BG_E_ERROR_CONTEXT_REMOTE_APPLICATION          0x8020001E
 #endif
 
 /* IBackgroundCopyJobHttpOptions' security flags (Windows' bits2_5.h). */

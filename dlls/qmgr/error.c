@@ -19,49 +19,72 @@
  */
 
 #include "job.h"
-#include "wininet.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
+/* The texts of the classes of HTTP statuses in qmgr_msg.mc (MSG_HTTP_CLASS_1
+ * to _5), for a status with no text of its own; %1 is the status.  They are
+ * never the answer for their own ids. */
+#define HTTP_CLASS_TEXT     0x8020ff00
+#define IS_HTTP_CLASS_TEXT(code) (((DWORD)(code) & ~0xff) == HTTP_CLASS_TEXT)
+
 /* Tries the language asked for, then its neutral form, then (for English,
  * which every message table has) the table's default.  The error of the
- * first attempt is the one worth reporting. */
-static BOOL format_message(DWORD flags, HMODULE module, DWORD id, DWORD langid, WCHAR **text, DWORD *err)
+ * first attempt is the one worth reporting.  args: the inserts, or NULL to
+ * take the text as it is. */
+static BOOL format_message(DWORD flags, HMODULE module, DWORD id, DWORD langid, DWORD_PTR *args,
+                           WCHAR **text, DWORD *err)
 {
     DWORD langs[3] = { langid, MAKELANGID(PRIMARYLANGID(langid), SUBLANG_NEUTRAL), 0 };
     unsigned int i, count = PRIMARYLANGID(langid) == LANG_ENGLISH || !langid ? 3 : 2;
 
+    flags |= FORMAT_MESSAGE_ALLOCATE_BUFFER;
+    flags |= args ? FORMAT_MESSAGE_ARGUMENT_ARRAY : FORMAT_MESSAGE_IGNORE_INSERTS;
     for (i = 0; i < count; i++)
     {
         if (i && langs[i] == langs[i - 1]) continue;
-        if (FormatMessageW(flags | FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_IGNORE_INSERTS,
-                           module, id, langs[i], (WCHAR *)text, 0, NULL))
+        if (FormatMessageW(flags, module, id, langs[i], (WCHAR *)text, 0, (va_list *)args))
             return TRUE;
         if (!i && !*err) *err = GetLastError();
     }
     return FALSE;
 }
 
-/* Looks the code up in our own message table (BITS codes), then in
- * wininet's (its errors reach us wrapped as HRESULTs) and the system's. */
+/* Our own message table (qmgr_msg.mc) has a text for every code the service
+ * reports: BITS' codes, HTTP statuses, the HTTP client's (wininet's and
+ * WinHTTP's numbers), schannel's, certificate and file errors.  It is looked
+ * up first, so the answer is the same whatever modules the service has
+ * loaded; Wine 8's system table knows none of these but the file errors, and
+ * wininet.dll's own table only a few of its codes.  The system's table then
+ * answers other codes, and other languages of the Win32 ones. */
 HRESULT error_description(HRESULT code, DWORD langid, WCHAR **ret)
 {
+    DWORD err = 0, id, status;
     WCHAR *text = NULL;
-    DWORD err = 0, id = code;
-    HMODULE wininet;
+    DWORD_PTR args[1];
     HRESULT hr;
 
-    if (format_message(FORMAT_MESSAGE_FROM_HMODULE, qmgr_instance, id, langid, &text, &err)) goto done;
+    /* A Win32 code passed as it is means its HRESULT. */
+    if (code > 0 && code <= 0xffff) code = HRESULT_FROM_WIN32(code);
+
+    if (!IS_HTTP_CLASS_TEXT(code) &&
+        format_message(FORMAT_MESSAGE_FROM_HMODULE, qmgr_instance, code, langid, NULL, &text, &err))
+        goto done;
     /* Not one of ours: a code we know in no language is simply unknown. */
     if (err != ERROR_RESOURCE_LANG_NOT_FOUND) err = 0;
 
-    if (HRESULT_FACILITY(code) == FACILITY_WIN32 || HRESULT_FACILITY(code) == FACILITY_INTERNET)
-        id = HRESULT_CODE(code);
-    if (id >= INTERNET_ERROR_BASE && id <= INTERNET_ERROR_LAST && (wininet = GetModuleHandleW(L"wininet.dll")))
+    if (HRESULT_FACILITY(code) == FACILITY_HTTP && (status = HRESULT_CODE(code)) >= 100 && status <= 599)
     {
-        if (format_message(FORMAT_MESSAGE_FROM_HMODULE, wininet, id, langid, &text, &err)) goto done;
+        args[0] = status;
+        if (format_message(FORMAT_MESSAGE_FROM_HMODULE, qmgr_instance, HTTP_CLASS_TEXT + status / 100,
+                           langid, args, &text, &err))
+            goto done;
     }
-    if (format_message(FORMAT_MESSAGE_FROM_SYSTEM, NULL, id, langid, &text, &err)) goto done;
+
+    id = HRESULT_FACILITY(code) == FACILITY_WIN32 ? HRESULT_CODE(code) : code;
+    if (!IS_HTTP_CLASS_TEXT(code) &&
+        format_message(FORMAT_MESSAGE_FROM_SYSTEM, NULL, id, langid, NULL, &text, &err))
+        goto done;
     WARN("no text for %#lx in language %#lx: %lu\n", code, langid, err);
     return HRESULT_FROM_WIN32(err ? err : ERROR_MR_MID_NOT_FOUND);
 

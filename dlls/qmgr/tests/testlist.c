@@ -27,6 +27,7 @@
 extern void func_auth(void);
 extern void func_bitness(void);
 extern void func_enum(void);
+extern void func_errors(void);
 extern void func_file(void);
 extern void func_framework(void);
 extern void func_https(void);
@@ -42,6 +43,7 @@ const struct test winetest_testlist[] =
     { "auth", func_auth },
     { "bitness", func_bitness },
     { "enum", func_enum },
+    { "errors", func_errors },
     { "file", func_file },
     { "framework", func_framework },
     { "https", func_https },
