@@ -6,12 +6,18 @@
  *   rawget [-b KIB] URL LOCAL [URL LOCAL ...]
  *   rawget [-b KIB] -f LIST         (LIST: lines of "URL LOCAL")
  *
- * One internet session for the whole run and one InternetConnect handle per
- * host and port in a row, so that wininet keeps the connection alive between
- * files.  Each file: GET with the flags the service uses, InternetReadFile
- * into a 1 MiB buffer (-b: KIB KiB), WriteFile to LOCAL (created or truncated).
+ * URL is http:// or https://.  One internet session for the whole run and
+ * one InternetConnect handle per scheme, host and port in a row, so that
+ * wininet keeps the connection alive between files.  Each file: GET with the
+ * flags the service uses (INTERNET_FLAG_SECURE for https, on any port),
+ * InternetReadFile into a 1 MiB buffer (-b: KIB KiB), WriteFile to LOCAL
+ * (created or truncated).  Over TLS the server's certificate is verified as
+ * wininet does by default: no SECURITY_FLAG_IGNORE_* flag is ever set, so
+ * the issuer must be trusted by the prefix (bench/throughput puts its test
+ * CA into the LocalMachine Root store) and the name must match the URL's.
  * Exit status: 0 when every file was downloaded (HTTP 200, and as many bytes
- * as Content-Length says when there is one), 1 otherwise, 2 for bad usage.
+ * as Content-Length says when there is one), 1 otherwise (a certificate
+ * that was not accepted is said so), 2 for bad usage.
  *
  * Copyright 2026 the qmgr project authors
  *
@@ -45,9 +51,30 @@ static INTERNET_SCHEME connected_scheme;
 static char *buffer;
 static DWORD buffer_size = 1024 * 1024;
 
+static BOOL certificate_error(DWORD error)
+{
+    switch (error)
+    {
+    case ERROR_INTERNET_SEC_CERT_DATE_INVALID:
+    case ERROR_INTERNET_SEC_CERT_CN_INVALID:
+    case ERROR_INTERNET_INVALID_CA:
+    case ERROR_INTERNET_SEC_CERT_ERRORS:
+    case ERROR_INTERNET_SEC_CERT_NO_REV:
+    case ERROR_INTERNET_SEC_CERT_REV_FAILED:
+    case ERROR_INTERNET_SEC_INVALID_CERT:
+    case ERROR_INTERNET_SEC_CERT_REVOKED:
+    case ERROR_INTERNET_SECURITY_CHANNEL_ERROR:
+        return TRUE;
+    }
+    return FALSE;
+}
+
 static void fail(const char *what, const char *name)
 {
-    fprintf(stderr, "rawget: %s %s: error %lu\n", what, name, GetLastError());
+    DWORD error = GetLastError();
+
+    fprintf(stderr, "rawget: %s %s: error %lu%s\n", what, name, error,
+            certificate_error(error) ? " (the server's certificate was not accepted)" : "");
 }
 
 static HINTERNET connect_to(const URL_COMPONENTSA *url, const char *name)
