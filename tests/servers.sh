@@ -25,7 +25,8 @@
 #                          (SHA1-3DES, which Windows and Wine import)
 #     and in $top/tests/run/tls/untrusted a second CA, "qmgr untrusted CA",
 #     that no prefix ever trusts, with its own server.pem/.key for
-#     localhost (valid 2019-2046)
+#     localhost and chain.pem (server.pem and the CA, which nginx sends, so
+#     that a client finds an untrusted root rather than a partial chain)
 #   - picks free ports on 127.0.0.1 and starts, in the background:
 #       nginx ($NGINX, default nginx) with tests/nginx.conf.in: plain HTTP
 #         (locations /, /slow/ at 1 MiB/s, /auth/ with Basic bits:secret);
@@ -212,7 +213,7 @@ _qs_make_tls() {
 # _qs_make_untrusted DIR: a CA no prefix trusts and a localhost certificate
 # from it, made once like the test CA's.
 _qs_make_untrusted() {
-    [ -s "$1/server.pem" ] && [ -s "$1/server.key" ] && return 0
+    [ -s "$1/chain.pem" ] && [ -s "$1/server.key" ] && return 0
     rm -rf "$1.new" && mkdir -p "$1.new" || return 1
     (
         cd "$1.new" || exit 1
@@ -222,7 +223,8 @@ _qs_make_untrusted() {
             -addext 'basicConstraints = critical, CA:TRUE' -days 9000 -out ca.pem &&
         "$_qs_openssl" req -new -newkey rsa:2048 -nodes -keyout server.key -subj /CN=localhost -out server.csr &&
         "$_qs_openssl" x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-            -extfile server.ext -days 9000 -sha256 -out server.pem
+            -extfile server.ext -days 9000 -sha256 -out server.pem &&
+        cat server.pem ca.pem >chain.pem
     ) >"$1.new/openssl.log" 2>&1 || {
         echo "servers_start: openssl failed, see $1.new/openssl.log" >&2
         return 1; }

@@ -29,6 +29,7 @@ extern void func_enum(void);
 extern void func_file(void);
 extern void func_framework(void);
 extern void func_https(void);
+extern void func_isolation(void);
 extern void func_job(void);
 extern void func_owner(void);
 extern void func_qmgr(void);
@@ -42,6 +43,7 @@ const struct test winetest_testlist[] =
     { "file", func_file },
     { "framework", func_framework },
     { "https", func_https },
+    { "isolation", func_isolation },
     { "job", func_job },
     { "owner", func_owner },
     { "qmgr", func_qmgr },
