@@ -23,12 +23,16 @@
 #       client.pem/.key    "qmgr test client", for client authentication;
 #       client.pfx         the same with the CA, PKCS#12, empty password
 #                          (SHA1-3DES, which Windows and Wine import)
+#     and in $top/tests/run/tls/untrusted a second CA, "qmgr untrusted CA",
+#     that no prefix ever trusts, with its own server.pem/.key for
+#     localhost and chain.pem (server.pem and the CA, which nginx sends, so
+#     that a client finds an untrusted root rather than a partial chain)
 #   - picks free ports on 127.0.0.1 and starts, in the background:
 #       nginx ($NGINX, default nginx) with tests/nginx.conf.in: plain HTTP
 #         (locations /, /slow/ at 1 MiB/s, /auth/ with Basic bits:secret);
 #         TLS with the good certificate (the same locations), with the
-#         expired one, and asking for a client certificate (/client/ needs
-#         one); "daemon off", so this shell reaps it; pid file, logs and
+#         expired one, with the untrusted CA's one, and asking for a
+#         client certificate (/client/ needs one); "daemon off", so this shell reaps it; pid file, logs and
 #         temp dirs in the state dir;
 #       tests/faultserver.py ($QMGR_PYTHON, default /usr/bin/python3); its
 #         stderr goes to STATE/fault.stderr;
@@ -55,6 +59,8 @@
 #                        in STATE/crl by _qs_make_crl, as the port changes)
 #       QMGR_PAC_URL     a PAC file on nginx's plain port: the open tinyproxy
 #                        for URLs containing "pac-proxied", else DIRECT
+#       QMGR_HTTPS_UNTRUSTED_PORT nginx's TLS port with a certificate for
+#                        localhost from the untrusted CA (/, /auth/)
 #       QMGR_FAULT_PORT  the fault server's port
 #       QMGR_DIGEST_PORT the Digest server's port
 #       QMGR_PROXY_PORT  the open tinyproxy's port
@@ -241,6 +247,27 @@ _qs_make_crl() {
     ) >"$1/openssl.log" 2>&1
 }
 
+# _qs_make_untrusted DIR: a CA no prefix trusts and a localhost certificate
+# from it, made once like the test CA's.
+_qs_make_untrusted() {
+    [ -s "$1/chain.pem" ] && [ -s "$1/server.key" ] && return 0
+    rm -rf "$1.new" && mkdir -p "$1.new" || return 1
+    (
+        cd "$1.new" || exit 1
+        printf '%s\n' 'basicConstraints = critical, CA:FALSE' 'extendedKeyUsage = serverAuth' \
+            'subjectAltName = DNS:localhost' >server.ext &&
+        "$_qs_openssl" req -x509 -newkey rsa:2048 -nodes -keyout ca.key -subj "/CN=qmgr untrusted CA" \
+            -addext 'basicConstraints = critical, CA:TRUE' -days 9000 -out ca.pem &&
+        "$_qs_openssl" req -new -newkey rsa:2048 -nodes -keyout server.key -subj /CN=localhost -out server.csr &&
+        "$_qs_openssl" x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+            -extfile server.ext -days 9000 -sha256 -out server.pem &&
+        cat server.pem ca.pem >chain.pem
+    ) >"$1.new/openssl.log" 2>&1 || {
+        echo "servers_start: openssl failed, see $1.new/openssl.log" >&2
+        return 1; }
+    rm -rf "$1" && mv "$1.new" "$1"
+}
+
 # _qs_tinyproxy_conf PORT LOG [BasicAuth line]: a tinyproxy configuration.
 _qs_tinyproxy_conf() {
     printf '%s\n' "Port $1" "Listen 127.0.0.1" "Allow 127.0.0.1" "Timeout 600" \
@@ -315,21 +342,22 @@ servers_start() {
     printf 'bits:{PLAIN}secret\n' >"$_qs_state/htpasswd"
     _qs_tls=$top/tests/run/tls
     _qs_make_tls "$_qs_tls" || return 1
+    _qs_make_untrusted "$_qs_tls/untrusted" || return 1
 
     _qs_try=1
     while :; do
         _qs_ports=$("$_qs_py" -c '
 import socket
-socks = [socket.socket() for _ in range(10)]
+socks = [socket.socket() for _ in range(11)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 ') || return 1
-        # shellcheck disable=SC2086 # ten numbers
+        # shellcheck disable=SC2086 # eleven numbers
         set -- $_qs_ports
         _qs_hport=$1 _qs_fport=$2 _qs_sport=$3 _qs_eport=$4 _qs_cport=$5
         _qs_dport=$6 _qs_pport=$7 _qs_aport=$8
-        _qs_rport=$9 _qs_gport=${10}
+        _qs_rport=$9 _qs_gport=${10} _qs_uport=${11}
 
         # the CRL and its certificates (their URL has the port), the PAC file
         _qs_make_crl "$_qs_state/crl" "$_qs_tls" "$_qs_hport" ||
@@ -346,6 +374,7 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
         sed -e "${_qs_user}s|@PORT@|$_qs_hport|g;s|@HTTPS_PORT@|$_qs_sport|g" \
             -e "s|@HTTPS_EXPIRED_PORT@|$_qs_eport|g;s|@HTTPS_CLIENT_PORT@|$_qs_cport|g" \
             -e "s|@HTTPS_REVOKED_PORT@|$_qs_rport|g;s|@HTTPS_CRL_GOOD_PORT@|$_qs_gport|g" \
+            -e "s|@HTTPS_UNTRUSTED_PORT@|$_qs_uport|g" \
             -e "s|@ROOT@|$_qs_sedroot|g;s|@STATE@|$_qs_sedstate|g;s|@TLS@|$_qs_sedtls|g" \
             "$top/tests/nginx.conf.in" >"$_qs_state/nginx.conf" ||
             { _qs_fail "cannot write $_qs_state/nginx.conf"; return 1; }
@@ -380,7 +409,7 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 
         # All must accept connections within 10 s.
         _qs_ready=0
-        if "$_qs_py" - "$_qs_hport $_qs_sport $_qs_eport $_qs_cport $_qs_rport $_qs_gport" "$(cat "$_qs_state/nginx.pid")" \
+        if "$_qs_py" - "$_qs_hport $_qs_sport $_qs_eport $_qs_cport $_qs_rport $_qs_gport $_qs_uport" "$(cat "$_qs_state/nginx.pid")" \
                 "$_qs_fport" "$(cat "$_qs_state/fault.pid")" \
                 "$_qs_dport" "$(cat "$_qs_state/digest.pid")" \
                 "$_qs_pport" "$(cat "$_qs_state/proxy.pid")" \
@@ -439,6 +468,7 @@ EOF
     QMGR_HTTPS_REVOKED_PORT=$_qs_rport
     QMGR_HTTPS_CRL_GOOD_PORT=$_qs_gport
     QMGR_PAC_URL=http://127.0.0.1:$_qs_hport/proxy.pac
+    QMGR_HTTPS_UNTRUSTED_PORT=$_qs_uport
     QMGR_FAULT_PORT=$_qs_fport
     QMGR_DIGEST_PORT=$_qs_dport
     QMGR_PROXY_PORT=$_qs_pport
@@ -452,6 +482,7 @@ EOF
     QMGR_TLS_DIR=$_qs_tls
     QMGR_CA_CERT=$_qs_tls/ca.pem
     export QMGR_HTTP_PORT QMGR_HTTPS_PORT QMGR_HTTPS_EXPIRED_PORT QMGR_HTTPS_CLIENT_PORT \
+        QMGR_HTTPS_UNTRUSTED_PORT \
         QMGR_FAULT_PORT QMGR_DIGEST_PORT QMGR_PROXY_PORT QMGR_AUTH_PROXY_PORT QMGR_WWW \
         QMGR_FAULT_LOG QMGR_DIGEST_LOG QMGR_NGINX_LOG QMGR_PROXY_LOG QMGR_AUTH_PROXY_LOG \
         QMGR_TLS_DIR QMGR_CA_CERT

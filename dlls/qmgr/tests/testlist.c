@@ -31,6 +31,7 @@ extern void func_errors(void);
 extern void func_file(void);
 extern void func_framework(void);
 extern void func_https(void);
+extern void func_isolation(void);
 extern void func_job(void);
 extern void func_netoptions(void);
 extern void func_owner(void);
@@ -47,6 +48,7 @@ const struct test winetest_testlist[] =
     { "file", func_file },
     { "framework", func_framework },
     { "https", func_https },
+    { "isolation", func_isolation },
     { "job", func_job },
     { "netoptions", func_netoptions },
     { "owner", func_owner },
