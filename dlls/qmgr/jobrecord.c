@@ -88,7 +88,7 @@ static const struct property job_properties[] =
     { "state",       PROP_ULONG,       JOB(state),               NO_FIELD, BG_JOB_STATE_CANCELLED },
     { "priority",    PROP_ULONG,       JOB(priority),            NO_FIELD, BG_JOB_PRIORITY_LOW },
     { "name",        PROP_STRING,      JOB(name),                NO_FIELD, MAX_DISPLAY_NAME },
-    { "owner",       PROP_OWNER,       JOB(owner),               NO_FIELD },
+    { "owner",       PROP_OWNER,       JOB(owner),               TRANSFER(owner) },
     { "description", PROP_STRING,      JOB(description),         NO_FIELD, MAX_DESCRIPTION },
     { "notify",      PROP_ULONG,       JOB(notify_flags),        NO_FIELD },
     { "notify",      PROP_STRING,      JOB(notify_program),      NO_FIELD, MAX_PATH - 1, NULL, TAKE_OWNERSHIP_CLEARS },
@@ -97,7 +97,7 @@ static const struct property job_properties[] =
     { "timeouts",    PROP_ULONG,       JOB(no_progress_timeout), TRANSFER(no_progress_timeout) },
     { "timeouts",    PROP_ULONG,       JOB(max_download_time),   NO_FIELD },
     { "flags",       PROP_ULONG,       JOB(peer_flags),          NO_FIELD },
-    { "flags",       PROP_ULONG,       JOB(acl_flags),           NO_FIELD },
+    { "flags",       PROP_ULONG,       JOB(acl_flags),           TRANSFER(acl_flags) },
     { "proxy",       PROP_ULONG,       JOB(proxy_usage),         TRANSFER(proxy_usage), BG_JOB_PROXY_USAGE_AUTODETECT },
     { "proxy",       PROP_STRING,      JOB(proxy_list),          TRANSFER(proxy_list), MAX_PROXY_LIST },
     { "proxy",       PROP_STRING,      JOB(proxy_bypass),        TRANSFER(proxy_bypass), MAX_PROXY_LIST },
@@ -205,6 +205,8 @@ static BOOL copy_to_transfer(const struct property *prop, const void *base, stru
     case PROP_FILETIME:
         *(FILETIME *)dst = *(const FILETIME *)src;
         return TRUE;
+    case PROP_OWNER:
+        return SUCCEEDED(owner_copy(dst, src));
     case PROP_CREDENTIALS:
         for (i = 0; i < CRED_TARGETS; i++)
             for (j = 0; j < CRED_SCHEMES; j++)

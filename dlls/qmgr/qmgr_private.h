@@ -226,6 +226,8 @@ struct transfer
     struct credential creds[CRED_TARGETS][CRED_SCHEMES];
     struct client_certificate certificate;
     ULONG no_progress_timeout;
+    DWORD acl_flags;               /* BG_COPY_FILE_*, for local and UNC sources */
+    struct owner owner;            /* whose privileges the ACL flags need */
     /* outcome */
     HRESULT error;
     BG_ERROR_CONTEXT error_context;

@@ -1,5 +1,7 @@
 /*
- * Tests of IBackgroundCopyFile and IBackgroundCopyFile2 through the BITS service
+ * Tests of IBackgroundCopyFile and IBackgroundCopyFile2 through the BITS
+ * service, and of what IBackgroundCopyJob3::SetFileACLFlags gives the files
+ * of local sources
  *
  * Copyright 2026 the qmgr project authors
  *
@@ -19,6 +21,7 @@
  */
 
 #include "qmgr_test.h"
+#include "sddl.h"
 
 static IBackgroundCopyManager *manager;
 
@@ -190,13 +193,368 @@ static void test_upload_file(void)
     IBackgroundCopyJob4_Release(job);
 }
 
+/* --- SetFileACLFlags ------------------------------------------------------ */
+
+static WCHAR acl_dir[MAX_PATH];
+static WCHAR *user_sid;
+
+static void get_user_sid(void)
+{
+    BYTE buffer[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+    TOKEN_USER *user = (TOKEN_USER *)buffer;
+    HANDLE token;
+    DWORD size;
+
+    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+    if (GetTokenInformation(token, TokenUser, buffer, sizeof(buffer), &size))
+        ConvertSidToStringSidW(user->User.Sid, &user_sid);
+    CloseHandle(token);
+    ok(user_sid != NULL, "no user SID\n");
+}
+
+static BOOL token_elevated(void)
+{
+    TOKEN_ELEVATION elevation = { 0 };
+    HANDLE token;
+    DWORD size;
+
+    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+    GetTokenInformation(token, TokenElevation, &elevation, sizeof(elevation), &size);
+    CloseHandle(token);
+    return elevation.TokenIsElevated;
+}
+
+/* The explicit ACEs of a file's DACL as SDDL (the inherited ones come from
+ * its folder), or its owner; "" when it cannot be read. */
+static void file_security(const WCHAR *path, SECURITY_INFORMATION info, WCHAR *out, DWORD size)
+{
+    BYTE buffer[8192], copy[8192];
+    PSECURITY_DESCRIPTOR sd = buffer;
+    SECURITY_DESCRIPTOR *explicit_sd = (SECURITY_DESCRIPTOR *)copy;
+    ACL *dacl, *explicit_dacl = (ACL *)(copy + sizeof(SECURITY_DESCRIPTOR));
+    BOOL present, defaulted;
+    ACE_HEADER *ace;
+    WCHAR *sddl;
+    DWORD needed, i;
+
+    *out = 0;
+    if (!GetFileSecurityW(path, info, sd, sizeof(buffer), &needed))
+    {
+        ok(0, "GetFileSecurity(%s): %lu\n", wine_dbgstr_w(path), GetLastError());
+        return;
+    }
+    if (info == DACL_SECURITY_INFORMATION)
+    {
+        InitializeSecurityDescriptor(explicit_sd, SECURITY_DESCRIPTOR_REVISION);
+        InitializeAcl(explicit_dacl, sizeof(copy) - sizeof(SECURITY_DESCRIPTOR), ACL_REVISION);
+        if (GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted) && present && dacl)
+        {
+            for (i = 0; i < dacl->AceCount; i++)
+                if (GetAce(dacl, i, (void **)&ace) && !(ace->AceFlags & INHERITED_ACE))
+                    AddAce(explicit_dacl, ACL_REVISION, MAXDWORD, ace, ace->AceSize);
+            SetSecurityDescriptorDacl(explicit_sd, TRUE, explicit_dacl, FALSE);
+        }
+        else SetSecurityDescriptorDacl(explicit_sd, TRUE, NULL, FALSE);
+        sd = explicit_sd;
+    }
+    if (ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, info, &sddl, NULL))
+    {
+        lstrcpynW(out, sddl, size);
+        LocalFree(sddl);
+    }
+}
+
+/* A new source file at path whose DACL is sddl_format, %s standing for our SID. */
+static void make_source(const WCHAR *path, const WCHAR *sddl_format)
+{
+    PSECURITY_DESCRIPTOR sd;
+    WCHAR sddl[256];
+    DWORD written;
+    HANDLE file;
+    BOOL ret;
+
+    SetFileAttributesW(path, FILE_ATTRIBUTE_NORMAL);
+    DeleteFileW(path);
+    file = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    ok(file != INVALID_HANDLE_VALUE, "cannot create %s: %lu\n", wine_dbgstr_w(path), GetLastError());
+    WriteFile(file, "some bytes to copy", 18, &written, NULL);
+    CloseHandle(file);
+    swprintf(sddl, ARRAY_SIZE(sddl), sddl_format, user_sid);
+    ret = ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &sd, NULL);
+    ok(ret, "bad SDDL %s\n", wine_dbgstr_w(sddl));
+    if (!ret) return;
+    ret = SetFileSecurityW(path, DACL_SECURITY_INFORMATION, sd);
+    ok(ret, "SetFileSecurity(%s): %lu\n", wine_dbgstr_w(path), GetLastError());
+    LocalFree(sd);
+}
+
+static IBackgroundCopyJob4 *start_acl_job(const WCHAR *source, const WCHAR *dest, DWORD flags)
+{
+    IBackgroundCopyJob4 *job = create_job4(manager, L"ACL flags", BG_JOB_TYPE_DOWNLOAD, NULL);
+    HRESULT hr;
+
+    if (!job) return NULL;
+    hr = IBackgroundCopyJob4_SetFileACLFlags(job, flags);
+    ok(hr == S_OK, "SetFileACLFlags(%#lx): %#lx\n", flags, hr);
+    hr = IBackgroundCopyJob4_SetMinimumRetryDelay(job, 5);
+    ok(hr == S_OK, "SetMinimumRetryDelay: %#lx\n", hr);
+    hr = IBackgroundCopyJob4_AddFile(job, source, dest);
+    ok(hr == S_OK, "AddFile: %#lx\n", hr);
+    hr = IBackgroundCopyJob4_Resume(job);
+    ok(hr == S_OK, "Resume: %#lx\n", hr);
+    return job;
+}
+
+#define ACL_END_STATES ((1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR) | \
+                        (1u << BG_JOB_STATE_TRANSIENT_ERROR))
+
+/* Transfers source to dest with the flags and completes the job. */
+static BOOL transfer_with_flags(const WCHAR *source, const WCHAR *dest, DWORD flags)
+{
+    IBackgroundCopyJob4 *job = start_acl_job(source, dest, flags);
+    BG_JOB_STATE state;
+    HRESULT hr;
+
+    if (!job) return FALSE;
+    state = wait_for_state(job, ACL_END_STATES, 30000);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "flags %#lx: state %d\n", flags, state);
+    if (state != BG_JOB_STATE_TRANSFERRED)
+    {
+        IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        return FALSE;
+    }
+    hr = IBackgroundCopyJob4_Complete(job);
+    ok(hr == S_OK, "Complete: %#lx\n", hr);
+    IBackgroundCopyJob4_Release(job);
+    return hr == S_OK;
+}
+
+/* Two DACLs Wine can keep (as Unix permissions) that differ from a new
+ * file's: ours alone, and everyone's. */
+static const WCHAR *const source_dacls[] = { L"D:(A;;FA;;;%s)", L"D:(A;;FA;;;WD)" };
+
+static void test_acl_flags_dacl(void)
+{
+    WCHAR source[MAX_PATH], dest[MAX_PATH], fresh[MAX_PATH];
+    WCHAR want[1024], got[1024], plain[1024];
+    unsigned int i;
+    HANDLE file;
+
+    swprintf(source, MAX_PATH, L"%s\\source.bin", acl_dir);
+    swprintf(fresh, MAX_PATH, L"%s\\fresh.bin", acl_dir);
+    file = CreateFileW(fresh, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    CloseHandle(file);
+    /* What a file made in the folder gets, without any flag. */
+    file_security(fresh, DACL_SECURITY_INFORMATION, plain, ARRAY_SIZE(plain));
+
+    for (i = 0; i < ARRAY_SIZE(source_dacls); i++)
+    {
+        winetest_push_context("%s", wine_dbgstr_w(source_dacls[i]));
+        make_source(source, source_dacls[i]);
+        file_security(source, DACL_SECURITY_INFORMATION, want, ARRAY_SIZE(want));
+        ok(wcscmp(want, plain), "source DACL %s is a new file's\n", wine_dbgstr_w(want));
+
+        /* BG_COPY_FILE_DACL: the source's explicit ACEs. */
+        swprintf(dest, MAX_PATH, L"%s\\dacl%u.bin", acl_dir, i);
+        if (transfer_with_flags(source, dest, BG_COPY_FILE_DACL))
+        {
+            ok(same_files(source, dest), "content differs\n");
+            file_security(dest, DACL_SECURITY_INFORMATION, got, ARRAY_SIZE(got));
+            ok(!wcscmp(got, want), "DACL %s, source's %s\n", wine_dbgstr_w(got), wine_dbgstr_w(want));
+        }
+
+        /* No flag: what the folder gives. */
+        swprintf(dest, MAX_PATH, L"%s\\plain%u.bin", acl_dir, i);
+        if (transfer_with_flags(source, dest, 0))
+        {
+            file_security(dest, DACL_SECURITY_INFORMATION, got, ARRAY_SIZE(got));
+            ok(!wcscmp(got, plain), "DACL %s, a new file's %s\n", wine_dbgstr_w(got), wine_dbgstr_w(plain));
+        }
+        winetest_pop_context();
+    }
+}
+
+/* The descriptor is read when the file is transferred: a change of the
+ * source between then and Complete is not seen. */
+static void test_acl_flags_when(void)
+{
+    WCHAR source[MAX_PATH], dest[MAX_PATH], want[1024], got[1024];
+    IBackgroundCopyJob4 *job;
+    PSECURITY_DESCRIPTOR sd;
+    BG_JOB_STATE state;
+    HRESULT hr;
+
+    swprintf(source, MAX_PATH, L"%s\\when.bin", acl_dir);
+    swprintf(dest, MAX_PATH, L"%s\\when-dest.bin", acl_dir);
+    make_source(source, source_dacls[0]);
+    file_security(source, DACL_SECURITY_INFORMATION, want, ARRAY_SIZE(want));
+    if (!(job = start_acl_job(source, dest, BG_COPY_FILE_DACL))) return;
+    state = wait_for_state(job, ACL_END_STATES, 30000);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
+    /* Too late to change the flags. */
+    hr = IBackgroundCopyJob4_SetFileACLFlags(job, 0);
+    ok(hr == BG_E_INVALID_STATE, "SetFileACLFlags once transferred: %#lx\n", hr);
+
+    ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:(A;;FA;;;WD)", SDDL_REVISION_1, &sd, NULL);
+    ok(SetFileSecurityW(source, DACL_SECURITY_INFORMATION, sd), "SetFileSecurity: %lu\n", GetLastError());
+    LocalFree(sd);
+    hr = IBackgroundCopyJob4_Complete(job);
+    ok(hr == S_OK, "Complete: %#lx\n", hr);
+    IBackgroundCopyJob4_Release(job);
+    file_security(dest, DACL_SECURITY_INFORMATION, got, ARRAY_SIZE(got));
+    ok(!wcscmp(got, want), "DACL %s, the source's at transfer %s\n", wine_dbgstr_w(got), wine_dbgstr_w(want));
+}
+
+/* An elevated owner may copy every part; Wine 8 keeps no owner, group or
+ * SACL on files (it makes them up from the Unix file), so only the owner
+ * the system reports can be compared. */
+static void test_acl_flags_all(void)
+{
+    WCHAR source[MAX_PATH], dest[MAX_PATH], want[1024], got[1024];
+
+    if (!token_elevated())
+    {
+        skip("not elevated\n");
+        return;
+    }
+    swprintf(source, MAX_PATH, L"%s\\all.bin", acl_dir);
+    swprintf(dest, MAX_PATH, L"%s\\all-dest.bin", acl_dir);
+    make_source(source, source_dacls[0]);
+    if (!transfer_with_flags(source, dest, BG_COPY_FILE_ALL)) return;
+    file_security(source, DACL_SECURITY_INFORMATION, want, ARRAY_SIZE(want));
+    file_security(dest, DACL_SECURITY_INFORMATION, got, ARRAY_SIZE(got));
+    ok(!wcscmp(got, want), "DACL %s, source's %s\n", wine_dbgstr_w(got), wine_dbgstr_w(want));
+    file_security(source, OWNER_SECURITY_INFORMATION, want, ARRAY_SIZE(want));
+    file_security(dest, OWNER_SECURITY_INFORMATION, got, ARRAY_SIZE(got));
+    ok(!wcscmp(got, want), "owner %s, source's %s\n", wine_dbgstr_w(got), wine_dbgstr_w(want));
+}
+
+/* Runs in a child on the limited linked token: owner, group and SACL need
+ * privileges a limited token lacks; the DACL does not. */
+static void acl_flags_limited_child(void)
+{
+    WCHAR source[MAX_PATH], dest[MAX_PATH], want[1024], got[1024];
+    static const DWORD privileged[] = { BG_COPY_FILE_OWNER, BG_COPY_FILE_GROUP, BG_COPY_FILE_SACL };
+    IBackgroundCopyError *error;
+    IBackgroundCopyJob4 *job;
+    BG_ERROR_CONTEXT context;
+    BG_JOB_STATE state;
+    unsigned int i;
+    HRESULT hr, code;
+
+    ok(!token_elevated(), "child token is elevated\n");
+    get_user_sid();
+    make_test_dir(acl_dir, L"aclflags_limited");
+    swprintf(source, MAX_PATH, L"%s\\source.bin", acl_dir);
+    make_source(source, source_dacls[0]);
+    file_security(source, DACL_SECURITY_INFORMATION, want, ARRAY_SIZE(want));
+
+    for (i = 0; i < ARRAY_SIZE(privileged); i++)
+    {
+        winetest_push_context("flags %#lx", privileged[i]);
+        swprintf(dest, MAX_PATH, L"%s\\dest%u.bin", acl_dir, i);
+        if (!(job = start_acl_job(source, dest, privileged[i] | BG_COPY_FILE_DACL)))
+        {
+            winetest_pop_context();
+            continue;
+        }
+        state = wait_for_state(job, ACL_END_STATES, 30000);
+        ok(state == BG_JOB_STATE_TRANSIENT_ERROR, "state %d\n", state);
+        hr = IBackgroundCopyJob4_GetError(job, &error);
+        ok(hr == S_OK, "GetError: %#lx\n", hr);
+        if (hr == S_OK)
+        {
+            hr = IBackgroundCopyError_GetError(error, &context, &code);
+            ok(hr == S_OK && code == E_ACCESSDENIED, "error %#lx (%#lx), context %d\n", code, hr, context);
+            IBackgroundCopyError_Release(error);
+        }
+        ok(!file_exists(dest), "destination made\n");
+
+        /* Without the privileged part it goes through. */
+        hr = IBackgroundCopyJob4_SetFileACLFlags(job, BG_COPY_FILE_DACL);
+        ok(hr == S_OK, "SetFileACLFlags: %#lx\n", hr);
+        hr = IBackgroundCopyJob4_Resume(job);
+        ok(hr == S_OK, "Resume: %#lx\n", hr);
+        state = wait_for_state(job, (1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR), 30000);
+        ok(state == BG_JOB_STATE_TRANSFERRED, "state after dropping the flag %d\n", state);
+        hr = IBackgroundCopyJob4_Complete(job);
+        ok(hr == S_OK, "Complete: %#lx\n", hr);
+        if (hr == S_OK)
+        {
+            file_security(dest, DACL_SECURITY_INFORMATION, got, ARRAY_SIZE(got));
+            ok(!wcscmp(got, want), "DACL %s, source's %s\n", wine_dbgstr_w(got), wine_dbgstr_w(want));
+        }
+        else IBackgroundCopyJob4_Cancel(job);
+        IBackgroundCopyJob4_Release(job);
+        winetest_pop_context();
+    }
+}
+
+static void test_acl_flags_limited(void)
+{
+    TOKEN_LINKED_TOKEN linked;
+    PROCESS_INFORMATION child;
+    HANDLE token, primary = NULL;
+    DWORD size;
+
+    if (!token_elevated())
+    {
+        skip("not elevated: no limited linked token\n");
+        return;
+    }
+    OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token);
+    if (GetTokenInformation(token, TokenLinkedToken, &linked, sizeof(linked), &size))
+    {
+        DuplicateTokenEx(linked.LinkedToken, TOKEN_ALL_ACCESS, NULL, SecurityImpersonation, TokenPrimary, &primary);
+        CloseHandle(linked.LinkedToken);
+    }
+    CloseHandle(token);
+    if (!primary)
+    {
+        skip("no limited linked token\n");
+        return;
+    }
+    if (run_child("file acl_limited", primary, &child)) wait_child_process(&child);
+    CloseHandle(primary);
+}
+
+static void test_acl_flags(void)
+{
+    get_user_sid();
+    if (!user_sid) return;
+    make_test_dir(acl_dir, L"aclflags");
+    winetest_push_context("DACL");
+    test_acl_flags_dacl();
+    winetest_pop_context();
+    winetest_push_context("when");
+    test_acl_flags_when();
+    winetest_pop_context();
+    winetest_push_context("all");
+    test_acl_flags_all();
+    winetest_pop_context();
+    test_acl_flags_limited();
+    LocalFree(user_sid);
+}
+
 START_TEST(file)
 {
+    char **argv;
+    int argc = winetest_get_mainargs(&argv);
+
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     if (!(manager = get_manager())) return;
+    if (argc > 2 && !strcmp(argv[2], "acl_limited"))
+    {
+        acl_flags_limited_child();
+        IBackgroundCopyManager_Release(manager);
+        CoUninitialize();
+        return;
+    }
     test_file();
     test_file_ranges();
     test_upload_file();
+    test_acl_flags();
     IBackgroundCopyManager_Release(manager);
     CoUninitialize();
 }
