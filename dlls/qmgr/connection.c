@@ -263,6 +263,16 @@ static HRESULT find_client_certificate(const struct client_certificate *c, const
     return *ret ? S_OK : CRYPT_E_NOT_FOUND;
 }
 
+/* Whether the certificate a job names is there (SetClientCertificateBy*). */
+HRESULT client_certificate_check(const struct client_certificate *c)
+{
+    const CERT_CONTEXT *cert;
+    HRESULT hr = find_client_certificate(c, &cert);
+
+    if (cert) CertFreeCertificateContext(cert);
+    return hr;
+}
+
 /* The certificate errors the job's owner chose to ignore, as the SSL
  * chain policy takes them; revocation is checked only when asked for. */
 static DWORD ignored_checks(ULONG flags)

@@ -82,7 +82,9 @@ static HRESULT set_certificate(struct job *job, BG_CERT_STORE_LOCATION location,
         memcpy(cert.hash, hash, CERT_HASH_SIZE);
         cert.has_hash = TRUE;
     }
-    if (FAILED(hr = job_enter_modify(job)))
+    /* Microsoft documents the lookup's failures as the call's: no such
+     * certificate, no such store. */
+    if (FAILED(hr = client_certificate_check(&cert)) || FAILED(hr = job_enter_modify(job)))
     {
         client_certificate_clear(&cert);
         return hr;

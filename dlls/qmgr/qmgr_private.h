@@ -99,6 +99,7 @@ struct client_certificate
 };
 
 void client_certificate_clear(struct client_certificate *cert);
+HRESULT client_certificate_check(const struct client_certificate *cert);
 
 /* the list of live jobs (manager.c) */
 HRESULT manager_add_job(struct job *job, const struct owner *quota_owner);

@@ -883,7 +883,7 @@ static void test_notify_interface(void)
  * and the client certificate. */
 static void test_http_options(void)
 {
-    static const BYTE hash[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20 };
+    BYTE hash[20];
     IBackgroundCopyJob4 *job = new_job(BG_JOB_TYPE_DOWNLOAD);
     IBackgroundCopyJobHttpOptions *options;
     BG_CERT_STORE_LOCATION location = -1;
@@ -959,7 +959,8 @@ static void test_http_options(void)
     hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0x300);
     ok(hr == E_NOTIMPL, "unknown redirect policy: %#lx\n", hr);
 
-    /* The client certificate, by hash and by subject. */
+    /* The client certificate, by hash and by subject: one that is there. */
+    if (!client_cert_hash(hash)) memset(hash, 0, sizeof(hash));
     hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(options, BG_CERT_STORE_LOCATION_LOCAL_MACHINE, L"MY",
                                                                 (BYTE *)hash);
     ok(hr == S_OK, "SetClientCertificateByID: %#lx\n", hr);
@@ -971,15 +972,17 @@ static void test_http_options(void)
     CoTaskMemFree(store);
     CoTaskMemFree(got_hash);
     CoTaskMemFree(subject);
-    hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, 99, L"MY", L"me");
+    hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, 99, L"MY", CLIENT_SUBJECT);
     ok(hr == E_INVALIDARG, "bad store location: %#lx\n", hr);
-    hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", L"me");
+    hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, BG_CERT_STORE_LOCATION_LOCAL_MACHINE, L"MY",
+                                                                  CLIENT_SUBJECT);
     ok(hr == S_OK, "SetClientCertificateByName: %#lx\n", hr);
     location = -1;
     store = subject = NULL;
     got_hash = NULL;
     hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &got_hash, &subject);
-    ok(hr == S_OK && location == BG_CERT_STORE_LOCATION_CURRENT_USER && !got_hash && subject && !wcscmp(subject, L"me"),
+    ok(hr == S_OK && location == BG_CERT_STORE_LOCATION_LOCAL_MACHINE && !got_hash && subject &&
+       !wcscmp(subject, CLIENT_SUBJECT),
        "GetClientCertificate: %#lx\n", hr);
     CoTaskMemFree(store);
     CoTaskMemFree(got_hash);

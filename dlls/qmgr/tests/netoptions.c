@@ -41,7 +41,6 @@
 #define END_STATES ((1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR) | \
                     (1u << BG_JOB_STATE_TRANSIENT_ERROR))
 
-#define CLIENT_SUBJECT L"qmgr test client"
 #define INTERNET_SETTINGS L"Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings"
 
 static WCHAR test_dir[MAX_PATH];
@@ -322,29 +321,6 @@ static void test_digest_proxy(void)
 
 /* The SHA-1 hash (thumbprint) of the test client certificate in the
  * LocalMachine MY store. */
-static BOOL client_cert_hash(BYTE hash[20])
-{
-    PCCERT_CONTEXT cert;
-    HCERTSTORE store;
-    DWORD size = 20;
-    BOOL ret = FALSE;
-
-    store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-                          CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG, L"MY");
-    ok(store != NULL, "cannot open the LocalMachine MY store: %lu\n", GetLastError());
-    if (!store) return FALSE;
-    cert = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0, CERT_FIND_SUBJECT_STR_W, CLIENT_SUBJECT, NULL);
-    ok(cert != NULL, "%s is not in the LocalMachine MY store\n", wine_dbgstr_w(CLIENT_SUBJECT));
-    if (cert)
-    {
-        ret = CertGetCertificateContextProperty(cert, CERT_HASH_PROP_ID, hash, &size) && size == 20;
-        ok(ret, "no hash: %lu\n", GetLastError());
-        CertFreeCertificateContext(cert);
-    }
-    CertCloseStore(store, 0);
-    return ret;
-}
-
 /* A job to /client/ with the certificate the callback sets (none when
  * NULL): nginx's log shows that certificate for this job's request. */
 static void client_cert_job(const WCHAR *name, HRESULT (*set)(IBackgroundCopyJobHttpOptions *, const void *),

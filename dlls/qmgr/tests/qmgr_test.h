@@ -34,6 +34,7 @@
 #include "bits2_5.h"
 #include "bits3_0.h"
 #include "winsvc.h"
+#include "wincrypt.h"
 #include "wine/test.h"
 #include "qmgr_bits.h"
 
@@ -218,6 +219,33 @@ static inline BOOL restart_service(void)
     }
     CloseServiceHandle(scm);
     ok(ret, "BITS service did not restart\n");
+    return ret;
+}
+
+/* The test client certificate tests/run-check puts, with its key, into
+ * the prefix's LocalMachine MY store, and its SHA-1 hash. */
+#define CLIENT_SUBJECT L"qmgr test client"
+
+static inline BOOL client_cert_hash(BYTE hash[20])
+{
+    PCCERT_CONTEXT cert;
+    HCERTSTORE store;
+    DWORD size = 20;
+    BOOL ret = FALSE;
+
+    store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+                          CERT_SYSTEM_STORE_LOCAL_MACHINE | CERT_STORE_READONLY_FLAG, L"MY");
+    ok(store != NULL, "cannot open the LocalMachine MY store: %lu\n", GetLastError());
+    if (!store) return FALSE;
+    cert = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0, CERT_FIND_SUBJECT_STR_W, CLIENT_SUBJECT, NULL);
+    ok(cert != NULL, "%s is not in the LocalMachine MY store\n", wine_dbgstr_w(CLIENT_SUBJECT));
+    if (cert)
+    {
+        ret = CertGetCertificateContextProperty(cert, CERT_HASH_PROP_ID, hash, &size) && size == 20;
+        ok(ret, "no hash: %lu\n", GetLastError());
+        CertFreeCertificateContext(cert);
+    }
+    CertCloseStore(store, 0);
     return ret;
 }
 

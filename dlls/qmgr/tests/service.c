@@ -175,7 +175,8 @@ static void test_persistence(void)
     {
         IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, L"X-Kept: yes\r\n");
         IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, 0x108);
-        IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", L"me");
+        IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options, BG_CERT_STORE_LOCATION_LOCAL_MACHINE, L"MY",
+                                                                 CLIENT_SUBJECT);
         IBackgroundCopyJobHttpOptions_Release(options);
     }
     hr = IBackgroundCopyJob4_GetTimes(job, &times);
@@ -277,7 +278,7 @@ static void test_persistence(void)
         hr = IBackgroundCopyJobHttpOptions_GetSecurityFlags(options, &value);
         ok(hr == S_OK && value == 0x108, "security flags %#lx %#lx\n", hr, value);
         hr = IBackgroundCopyJobHttpOptions_GetClientCertificate(options, &location, &store, &hash, &subject);
-        ok(hr == S_OK && subject && !wcscmp(subject, L"me"), "certificate %#lx %s\n", hr, wine_dbgstr_w(subject));
+        ok(hr == S_OK && subject && !wcscmp(subject, CLIENT_SUBJECT), "certificate %#lx %s\n", hr, wine_dbgstr_w(subject));
         CoTaskMemFree(headers);
         CoTaskMemFree(store);
         CoTaskMemFree(subject);
