@@ -25,6 +25,7 @@
 #include "wine/test.h"
 
 extern void func_bitness(void);
+extern void func_credstore(void);
 extern void func_enum(void);
 extern void func_file(void);
 extern void func_framework(void);
@@ -38,6 +39,7 @@ extern void func_transfer(void);
 const struct test winetest_testlist[] =
 {
     { "bitness", func_bitness },
+    { "credstore", func_credstore },
     { "enum", func_enum },
     { "file", func_file },
     { "framework", func_framework },
