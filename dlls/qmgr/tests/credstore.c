@@ -252,29 +252,43 @@ static void resume_and_check(IBackgroundCopyJob4 *job, const char *key, BOOL cre
     if (!completed) IBackgroundCopyJob4_Cancel(job);
 }
 
+/* A job with bits:secret, created in this service and read back from the
+ * store by the next one: the job from the new service, with *manager, or
+ * NULL. */
+static IBackgroundCopyJob4 *stored_job(const WCHAR *name, char *key, GUID *id, IBackgroundCopyManager **manager)
+{
+    IBackgroundCopyJob4 *job;
+
+    if (!(*manager = get_manager())) return NULL;
+    make_key(key);
+    job = auth_job(*manager, name, key, TRUE, id);
+    IBackgroundCopyManager_Release(*manager);
+    *manager = NULL;
+    if (!job) return NULL;
+    IBackgroundCopyJob4_Release(job);
+
+    if (!restart_service() || !(*manager = get_manager())) return NULL;
+    ok(has_credentials_line(id), "no credentials in the job's record\n");
+    if (!(job = get_job(*manager, id)))
+    {
+        IBackgroundCopyManager_Release(*manager);
+        *manager = NULL;
+    }
+    return job;
+}
+
 /* Set before the job ever ran, the credentials are there after the
  * service was stopped and started again: the job completes. */
 static void test_survive_restart(void)
 {
-    IBackgroundCopyManager *manager = get_manager();
+    IBackgroundCopyManager *manager;
     IBackgroundCopyJob4 *job;
     char key[32];
     GUID id;
 
-    if (!manager) return;
-    make_key(key);
-    job = auth_job(manager, L"credentials over a restart", key, TRUE, &id);
-    IBackgroundCopyManager_Release(manager);
-    if (!job) return;
+    if (!(job = stored_job(L"credentials over a restart", key, &id, &manager))) return;
+    resume_and_check(job, key, TRUE);
     IBackgroundCopyJob4_Release(job);
-
-    if (!restart_service() || !(manager = get_manager())) return;
-    ok(has_credentials_line(&id), "no credentials in the job's record\n");
-    if ((job = get_job(manager, &id)))
-    {
-        resume_and_check(job, key, TRUE);
-        IBackgroundCopyJob4_Release(job);
-    }
     IBackgroundCopyManager_Release(manager);
 }
 
@@ -419,35 +433,16 @@ static void test_moved_blob(void)
     IBackgroundCopyManager_Release(manager);
 }
 
-/* RemoveCredentials takes them out of the store too: after a restart the
- * job has none and gets the server's 401. */
-static void test_remove_credentials(void)
+/* After a restart, the job's record has no credentials left, and the job
+ * gets the server's 401. */
+static void check_dropped(const GUID *id, const char *key)
 {
-    IBackgroundCopyManager *manager = get_manager();
+    IBackgroundCopyManager *manager;
     IBackgroundCopyJob4 *job;
-    char key[32];
-    HRESULT hr;
-    GUID id;
-
-    if (!manager) return;
-    make_key(key);
-    job = auth_job(manager, L"credentials removed", key, TRUE, &id);
-    IBackgroundCopyManager_Release(manager);
-    if (!job) return;
-    IBackgroundCopyJob4_Release(job);
-    if (!restart_service() || !(manager = get_manager())) return;
-    ok(has_credentials_line(&id), "no credentials in the job's record\n");
-    if ((job = get_job(manager, &id)))
-    {
-        hr = IBackgroundCopyJob4_RemoveCredentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC);
-        ok(hr == S_OK, "RemoveCredentials: %#lx\n", hr);
-        IBackgroundCopyJob4_Release(job);
-    }
-    IBackgroundCopyManager_Release(manager);
 
     if (!restart_service() || !(manager = get_manager())) return;
-    ok(!has_credentials_line(&id), "credentials still in the job's record\n");
-    if ((job = get_job(manager, &id)))
+    ok(!has_credentials_line(id), "credentials still in the job's record\n");
+    if ((job = get_job(manager, id)))
     {
         resume_and_check(job, key, FALSE);
         IBackgroundCopyJob4_Release(job);
@@ -455,22 +450,22 @@ static void test_remove_credentials(void)
     IBackgroundCopyManager_Release(manager);
 }
 
-static HANDLE limited_token(void)
+/* RemoveCredentials takes them out of the store too: after a restart the
+ * job has none and gets the server's 401. */
+static void test_remove_credentials(void)
 {
-    TOKEN_LINKED_TOKEN linked;
-    HANDLE token, primary = NULL;
-    DWORD size;
+    IBackgroundCopyManager *manager;
+    IBackgroundCopyJob4 *job;
+    char key[32];
+    HRESULT hr;
+    GUID id;
 
-    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return NULL;
-    if (!GetTokenInformation(token, TokenLinkedToken, &linked, sizeof(linked), &size))
-    {
-        CloseHandle(token);
-        return NULL;
-    }
-    CloseHandle(token);
-    DuplicateTokenEx(linked.LinkedToken, TOKEN_ALL_ACCESS, NULL, SecurityImpersonation, TokenPrimary, &primary);
-    CloseHandle(linked.LinkedToken);
-    return primary;
+    if (!(job = stored_job(L"credentials removed", key, &id, &manager))) return;
+    hr = IBackgroundCopyJob4_RemoveCredentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC);
+    ok(hr == S_OK, "RemoveCredentials: %#lx\n", hr);
+    IBackgroundCopyJob4_Release(job);
+    IBackgroundCopyManager_Release(manager);
+    check_dropped(&id, key);
 }
 
 static BOOL is_elevated(void)
@@ -498,28 +493,6 @@ static void limited_child(const char *key)
     swprintf(name, ARRAY_SIZE(name), L"credentials of %hs", key);
     if ((job = auth_job(manager, name, key, TRUE, NULL))) IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);
-}
-
-static IBackgroundCopyJob4 *find_job_by_name(IBackgroundCopyManager *manager, const WCHAR *wanted)
-{
-    IEnumBackgroundCopyJobs *jobs;
-    IBackgroundCopyJob4 *found = NULL;
-    IBackgroundCopyJob *job;
-    LPWSTR name;
-
-    if (FAILED(IBackgroundCopyManager_EnumJobs(manager, 0, &jobs))) return NULL;
-    while (!found && IEnumBackgroundCopyJobs_Next(jobs, 1, &job, NULL) == S_OK)
-    {
-        name = NULL;
-        if (SUCCEEDED(IBackgroundCopyJob_GetDisplayName(job, &name)) && name)
-        {
-            if (!wcscmp(name, wanted)) IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob4, (void **)&found);
-            CoTaskMemFree(name);
-        }
-        IBackgroundCopyJob_Release(job);
-    }
-    IEnumBackgroundCopyJobs_Release(jobs);
-    return found;
 }
 
 /* TakeOwnership drops the old owner's credentials, from the store too:
@@ -561,14 +534,7 @@ static void test_take_ownership(void)
     IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);
 
-    if (!restart_service() || !(manager = get_manager())) return;
-    ok(!has_credentials_line(&id), "credentials still in the job's record\n");
-    if ((job = get_job(manager, &id)))
-    {
-        resume_and_check(job, key, FALSE);
-        IBackgroundCopyJob4_Release(job);
-    }
-    IBackgroundCopyManager_Release(manager);
+    check_dropped(&id, key);
 }
 
 START_TEST(credstore)
