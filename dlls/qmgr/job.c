@@ -67,18 +67,22 @@ static void free_secret(WCHAR *s)
     free(s);
 }
 
+/* Wipes and frees one credential, and its sealed copy. */
+static void credential_clear(struct credential *cred)
+{
+    free_secret(cred->user);
+    free_secret(cred->password);
+    free(cred->sealed);
+    memset(cred, 0, sizeof(*cred));
+}
+
 /* Wipes and frees a set of credentials (a job's, or a transfer's copy). */
 void credentials_clear(struct credential creds[CRED_TARGETS][CRED_SCHEMES])
 {
     int t, s;
 
     for (t = 0; t < CRED_TARGETS; t++)
-        for (s = 0; s < CRED_SCHEMES; s++)
-        {
-            free_secret(creds[t][s].user);
-            free_secret(creds[t][s].password);
-            memset(&creds[t][s], 0, sizeof(creds[t][s]));
-        }
+        for (s = 0; s < CRED_SCHEMES; s++) credential_clear(&creds[t][s]);
 }
 
 void job_touch(struct job *job)
@@ -1132,6 +1136,7 @@ static HRESULT WINAPI job_SetCredentials(IBackgroundCopyJob4 *iface, BG_AUTH_CRE
     const WCHAR *user, *password;
     struct credential *slot;
     WCHAR *new_user = NULL, *new_password = NULL;
+    char *sealed;
     HRESULT hr;
 
     TRACE("%p %p\n", job, cred);
@@ -1152,17 +1157,21 @@ static HRESULT WINAPI job_SetCredentials(IBackgroundCopyJob4 *iface, BG_AUTH_CRE
         free(new_user);
         return E_OUTOFMEMORY;
     }
+    /* The store's copy, sealed before the lock is taken (it is slow). */
+    if (!(sealed = credential_seal(&job->id, cred->Target - 1, cred->Scheme - 1, new_user, new_password)))
+        WARN("the credentials will not outlive the service\n");
     if (FAILED(hr = job_enter_modify(job)))
     {
         free_secret(new_user);
         free_secret(new_password);
+        free(sealed);
         return hr;
     }
     slot = &job->creds[cred->Target - 1][cred->Scheme - 1];
-    free_secret(slot->user);
-    free_secret(slot->password);
+    credential_clear(slot);
     slot->user = new_user;
     slot->password = new_password;
+    slot->sealed = sealed;
     slot->set = TRUE;
     job_touch(job);
     job_leave(job);
@@ -1184,9 +1193,8 @@ static HRESULT WINAPI job_RemoveCredentials(IBackgroundCopyJob4 *iface, BG_AUTH_
     if (!slot->set) hr = S_FALSE;
     else
     {
-        free_secret(slot->user);
-        free_secret(slot->password);
-        memset(slot, 0, sizeof(*slot));
+        /* The sealed copy too: the next write leaves it out. */
+        credential_clear(slot);
         job_touch(job);
     }
     job_leave(job);

@@ -134,6 +134,8 @@ void job_free_properties(struct job *job);
 void job_clear_for_new_owner(struct job *job);
 HRESULT job_copy_for_transfer(struct job *job, struct file *file, struct transfer *t);
 char *job_write_record(struct job *job, size_t *len);
+char *credential_seal(const GUID *id, unsigned int target, unsigned int scheme, const WCHAR *user,
+                      const WCHAR *password);
 
 /* file.c */
 struct file *file_alloc(void);

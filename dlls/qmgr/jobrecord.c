@@ -11,6 +11,19 @@
  * "..." with %xx escapes (so every value stays on one line) or - for none,
  * lines in table order, "end" last.
  *
+ * Credentials are never written in clear: each one set is a CryptProtectData
+ * blob, in hex, sealed once when the client sets it.  The blob's entropy is
+ * the job's id with the target and the scheme, so a blob moved to another
+ * job's record, or to another place in the same record, does not open; one
+ * that does not open is dropped with a warning and the job loads without it.
+ * Wine 8's CryptProtectData is obfuscation rather than protection: it
+ * ignores its flags and derives its 3DES key from SHA-1 of the user name,
+ * a constant of crypt32, the blob's own salt and the entropy, so whoever
+ * reads the record and knows the user name can open it.  Nothing better is
+ * to be had in the prefix: Wine 8 keeps no security descriptor on files
+ * (a DACL only sets Unix mode bits), and every process of the prefix runs
+ * as the same Unix user.
+ *
  * Copyright 2026 the qmgr project authors
  *
  * This library is free software; you can redistribute it and/or
@@ -32,6 +45,7 @@
 #include <stddef.h>
 #include "job.h"
 #include "sddl.h"
+#include "wincrypt.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
@@ -47,7 +61,7 @@ enum property_type
     PROP_STRING,      /* WCHAR *, malloc'ed */
     PROP_OWNER,       /* struct owner: SID, integrity, elevated, admin */
     PROP_CERTIFICATE, /* struct client_certificate; no line when not set */
-    PROP_CREDENTIALS, /* struct credential[][]: never stored */
+    PROP_CREDENTIALS, /* struct credential[][]: stored sealed; no line when none is */
 };
 
 #define NO_FIELD ((size_t)-1)
@@ -109,7 +123,7 @@ static const struct property job_properties[] =
     { "times",       PROP_FILETIME,    JOB(times.ModificationTime), NO_FIELD },
     { "times",       PROP_FILETIME,    JOB(times.TransferCompletionTime), NO_FIELD },
     { "errors",      PROP_ULONG,       JOB(error_count),         NO_FIELD },
-    { NULL,          PROP_CREDENTIALS, JOB(creds),               TRANSFER(creds), 0, NULL, TAKE_OWNERSHIP_CLEARS },
+    { "credentials", PROP_CREDENTIALS, JOB(creds),               TRANSFER(creds), 0, NULL, TAKE_OWNERSHIP_CLEARS },
 };
 
 /* All on the one "file" line of each file, in this order; its ranges
@@ -277,6 +291,78 @@ void transfer_free_copy(struct transfer *t)
     t->range_count = 0;
 }
 
+/* --- credentials, sealed -------------------------------------------------- */
+
+/* The service's own key (not CRYPTPROTECT_LOCAL_MACHINE, which would let
+ * any local user open them): only the service reads them back.  Wine 8
+ * ignores the flags and derives the key from the Unix user's name. */
+#define SEAL_FLAGS CRYPTPROTECT_UI_FORBIDDEN
+#define NO_STRING  0xffffffff
+
+/* The job's id, then the target and the scheme (0-based). */
+static void seal_entropy(const GUID *id, unsigned int target, unsigned int scheme, BYTE entropy[18])
+{
+    memcpy(entropy, id, sizeof(*id));
+    entropy[16] = target;
+    entropy[17] = scheme;
+}
+
+static DWORD secret_length(const WCHAR *s)
+{
+    return s ? wcslen(s) : NO_STRING;
+}
+
+/* The sealed text: the user's and the password's lengths in characters
+ * (NO_STRING for none), then their characters, without terminators. */
+static BYTE *credential_plain(const WCHAR *user, const WCHAR *password, DWORD *size)
+{
+    DWORD lengths[2] = { secret_length(user), secret_length(password) };
+    DWORD user_bytes = user ? lengths[0] * sizeof(WCHAR) : 0;
+    DWORD password_bytes = password ? lengths[1] * sizeof(WCHAR) : 0;
+    BYTE *plain;
+
+    *size = sizeof(lengths) + user_bytes + password_bytes;
+    if (!(plain = malloc(*size))) return NULL;
+    memcpy(plain, lengths, sizeof(lengths));
+    if (user) memcpy(plain + sizeof(lengths), user, user_bytes);
+    if (password) memcpy(plain + sizeof(lengths) + user_bytes, password, password_bytes);
+    return plain;
+}
+
+/* The store's copy of one credential: a CryptProtectData blob in hex, or
+ * NULL when it cannot be made (the credential then lives in memory only).
+ * Takes no lock: the id never changes. */
+char *credential_seal(const GUID *id, unsigned int target, unsigned int scheme, const WCHAR *user,
+                      const WCHAR *password)
+{
+    static const char hex[] = "0123456789abcdef";
+    BYTE entropy_bytes[18];
+    DATA_BLOB in, entropy = { sizeof(entropy_bytes), entropy_bytes }, out;
+    char *text = NULL;
+    DWORD i;
+
+    if (!(in.pbData = credential_plain(user, password, &in.cbData))) return NULL;
+    seal_entropy(id, target, scheme, entropy_bytes);
+    if (!CryptProtectData(&in, L"BITS job credentials", &entropy, NULL, NULL, SEAL_FLAGS, &out))
+        WARN("CryptProtectData failed: %lu\n", GetLastError());
+    else
+    {
+        if ((text = malloc(out.cbData * 2 + 1)))
+        {
+            for (i = 0; i < out.cbData; i++)
+            {
+                text[2 * i] = hex[out.pbData[i] >> 4];
+                text[2 * i + 1] = hex[out.pbData[i] & 0xf];
+            }
+            text[2 * i] = 0;
+        }
+        LocalFree(out.pbData);
+    }
+    SecureZeroMemory(in.pbData, in.cbData);
+    free(in.pbData);
+    return text;
+}
+
 /* --- writing the record -------------------------------------------------- */
 
 struct record_out
@@ -387,14 +473,35 @@ static void put_value(struct record_out *b, const struct property *prop, const v
         break;
     }
     case PROP_CREDENTIALS:
+    {
+        const struct credential (*creds)[CRED_SCHEMES] = field;
+        int t, s;
+
+        for (t = 0; t < CRED_TARGETS; t++)
+            for (s = 0; s < CRED_SCHEMES; s++)
+                put(b, " %s", creds[t][s].set && creds[t][s].sealed ? creds[t][s].sealed : "-");
         break;
     }
+    }
+}
+
+/* Whether any credential has a sealed copy to keep. */
+static BOOL credentials_present(const struct credential creds[CRED_TARGETS][CRED_SCHEMES])
+{
+    int t, s;
+
+    for (t = 0; t < CRED_TARGETS; t++)
+        for (s = 0; s < CRED_SCHEMES; s++)
+            if (creds[t][s].set && creds[t][s].sealed) return TRUE;
+    return FALSE;
 }
 
 static BOOL property_present(const struct property *prop, const void *base)
 {
     if (!prop->key) return FALSE;
     if (prop->type == PROP_CERTIFICATE) return FIELD(base, prop->offset, struct client_certificate)->set;
+    if (prop->type == PROP_CREDENTIALS)
+        return credentials_present((const struct credential (*)[CRED_SCHEMES])((const char *)base + prop->offset));
     return TRUE;
 }
 
@@ -569,6 +676,115 @@ static BOOL get_certificate(struct parser *p, struct client_certificate *cert)
     return cert->has_hash;
 }
 
+/* --- credentials, opened again ------------------------------------------- */
+
+static WCHAR *plain_string(const BYTE *data, DWORD length)
+{
+    WCHAR *s;
+
+    if (length == NO_STRING) return NULL;
+    if (!(s = malloc((length + 1) * sizeof(WCHAR)))) return NULL;
+    memcpy(s, data, length * sizeof(WCHAR));
+    s[length] = 0;
+    return s;
+}
+
+/* Opens a sealed credential into cred; FALSE, leaving it untouched, if the
+ * blob is not hex, does not open with this job's entropy, or holds what
+ * SetCredentials would have refused. */
+static BOOL credential_unseal(const GUID *id, unsigned int target, unsigned int scheme, const char *text,
+                              struct credential *cred)
+{
+    DATA_BLOB in, entropy, out = { 0, NULL };
+    BYTE entropy_bytes[18];
+    DWORD lengths[2], user_bytes, password_bytes;
+    WCHAR *user = NULL, *password = NULL;
+    size_t len = strlen(text), i;
+    BOOL ok = FALSE;
+    char *copy;
+
+    if (!len || len % 2) return FALSE;
+    for (i = 0; i < len; i++) if (!isxdigit((unsigned char)text[i])) return FALSE;
+    if (!(copy = strdup(text))) return FALSE;
+    in.cbData = len / 2;
+    if (!(in.pbData = malloc(in.cbData)))
+    {
+        free(copy);
+        return FALSE;
+    }
+    for (i = 0; i < in.cbData; i++)
+    {
+        char byte[3] = { text[2 * i], text[2 * i + 1], 0 };
+        in.pbData[i] = strtoul(byte, NULL, 16);
+    }
+    seal_entropy(id, target, scheme, entropy_bytes);
+    entropy.cbData = sizeof(entropy_bytes);
+    entropy.pbData = entropy_bytes;
+    if (CryptUnprotectData(&in, NULL, &entropy, NULL, NULL, SEAL_FLAGS, &out) && out.cbData >= sizeof(lengths))
+    {
+        memcpy(lengths, out.pbData, sizeof(lengths));
+        user_bytes = lengths[0] == NO_STRING ? 0 : lengths[0] * sizeof(WCHAR);
+        password_bytes = lengths[1] == NO_STRING ? 0 : lengths[1] * sizeof(WCHAR);
+        ok = (lengths[0] == NO_STRING || lengths[0] <= MAX_CREDENTIAL_NAME) &&
+             (lengths[1] == NO_STRING || lengths[1] <= MAX_CREDENTIAL_SECRET) &&
+             out.cbData == sizeof(lengths) + user_bytes + password_bytes &&
+             /* Basic and Digest need both. */
+             (scheme + 1 > BG_AUTH_SCHEME_DIGEST || (lengths[0] != NO_STRING && lengths[1] != NO_STRING));
+        if (ok)
+        {
+            user = plain_string(out.pbData + sizeof(lengths), lengths[0]);
+            password = plain_string(out.pbData + sizeof(lengths) + user_bytes, lengths[1]);
+            ok = (user || lengths[0] == NO_STRING) && (password || lengths[1] == NO_STRING);
+        }
+    }
+    if (out.pbData)
+    {
+        SecureZeroMemory(out.pbData, out.cbData);
+        LocalFree(out.pbData);
+    }
+    free(in.pbData);
+    if (!ok)
+    {
+        if (user) SecureZeroMemory(user, wcslen(user) * sizeof(WCHAR));
+        if (password) SecureZeroMemory(password, wcslen(password) * sizeof(WCHAR));
+        free(user);
+        free(password);
+        free(copy);
+        return FALSE;
+    }
+    cred->user = user;
+    cred->password = password;
+    cred->set = TRUE;
+    cred->sealed = copy;
+    return TRUE;
+}
+
+/* The "credentials" line: one token per target and scheme, the sealed blob
+ * or - .  Never fails: what does not open is left out, and the job loads
+ * without it. */
+static void get_credentials(struct parser *p, const GUID *id, struct credential creds[CRED_TARGETS][CRED_SCHEMES])
+{
+    unsigned int t, s;
+    char *token;
+
+    credentials_clear(creds);
+    for (t = 0; t < CRED_TARGETS; t++)
+        for (s = 0; s < CRED_SCHEMES; s++)
+        {
+            while (*p->pos == ' ') p->pos++;
+            if (!*p->pos)
+            {
+                WARN("job %s: credentials line cut short\n", debugstr_guid(id));
+                return;
+            }
+            token = next_token(p);
+            if (!strcmp(token, "-")) continue;
+            if (!credential_unseal(id, t, s, token, &creds[t][s]))
+                WARN("job %s: the credentials for target %u, scheme %u do not open; left out\n",
+                     debugstr_guid(id), t + 1, s + 1);
+        }
+}
+
 /* Reads one row's value; FALSE if it is malformed or out of its limits. */
 static BOOL get_value(struct parser *p, const struct property *prop, void *base)
 {
@@ -611,6 +827,8 @@ static BOOL get_value(struct parser *p, const struct property *prop, void *base)
         ok = get_certificate(p, field);
         break;
     case PROP_CREDENTIALS:
+        /* A job's row only; its id, read from the "id" line above, is the entropy. */
+        get_credentials(p, &((struct job *)base)->id, field);
         break;
     }
     return ok && !p->failed;

@@ -84,6 +84,7 @@ struct credential
     WCHAR *user;
     WCHAR *password;
     BOOL   set;
+    char  *sealed;   /* the job's: the store's protected copy (jobrecord.c), or NULL */
 };
 
 void credentials_clear(struct credential creds[CRED_TARGETS][CRED_SCHEMES]);

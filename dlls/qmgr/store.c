@@ -12,8 +12,10 @@
  * the service goes on with the others.
  *
  * Not kept, as on Windows: the notify interface (it belongs to a running
- * client).  Not kept, unlike Windows: credentials, which we would have to
- * store in clear.
+ * client).  Credentials are kept, sealed with CryptProtectData, in the
+ * job's own record (jobrecord.c): Wine 8 keeps no security descriptor on
+ * files and runs every process of the prefix as the same Unix user, so a
+ * separate file "readable only by the service" would protect nothing more.
  *
  * Copyright 2026 the qmgr project authors
  *

@@ -77,46 +77,6 @@ static void check_owner(IBackgroundCopyJob4 *job, ULONG integrity, BOOL elevated
     ok(state == elevated, "elevated %d, expected %d\n", state, elevated);
 }
 
-static IBackgroundCopyJob4 *find_job_by_name(const WCHAR *wanted)
-{
-    IEnumBackgroundCopyJobs *jobs;
-    IBackgroundCopyJob4 *found = NULL;
-    IBackgroundCopyJob *job;
-    LPWSTR name;
-
-    if (FAILED(IBackgroundCopyManager_EnumJobs(manager, 0, &jobs))) return NULL;
-    while (!found && IEnumBackgroundCopyJobs_Next(jobs, 1, &job, NULL) == S_OK)
-    {
-        name = NULL;
-        if (SUCCEEDED(IBackgroundCopyJob_GetDisplayName(job, &name)) && name)
-        {
-            if (!wcscmp(name, wanted)) IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob4, (void **)&found);
-            CoTaskMemFree(name);
-        }
-        IBackgroundCopyJob_Release(job);
-    }
-    IEnumBackgroundCopyJobs_Release(jobs);
-    return found;
-}
-
-static HANDLE limited_token(void)
-{
-    TOKEN_LINKED_TOKEN linked;
-    HANDLE token, primary = NULL;
-    DWORD size;
-
-    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return NULL;
-    if (!GetTokenInformation(token, TokenLinkedToken, &linked, sizeof(linked), &size))
-    {
-        CloseHandle(token);
-        return NULL;
-    }
-    CloseHandle(token);
-    DuplicateTokenEx(linked.LinkedToken, TOKEN_ALL_ACCESS, NULL, SecurityImpersonation, TokenPrimary, &primary);
-    CloseHandle(linked.LinkedToken);
-    return primary;
-}
-
 /* Runs in a child started on the limited linked token. */
 static void limited_child(const char *parent_guid)
 {
@@ -267,7 +227,7 @@ static void test_owner(void)
     if (run_child(args, token, &child)) wait_child_process(&child);
     CloseHandle(token);
 
-    child_job = find_job_by_name(L"limited child job");
+    child_job = find_job_by_name(manager, L"limited child job");
     ok(child_job != NULL, "child's job not found\n");
     if (child_job)
     {

@@ -201,6 +201,48 @@ static inline DWORD wait_service_state(SC_HANDLE service, DWORD wanted, DWORD ti
     return status.dwCurrentState;
 }
 
+/* A primary token made from the process's limited linked token, or NULL. */
+static inline HANDLE limited_token(void)
+{
+    TOKEN_LINKED_TOKEN linked;
+    HANDLE token, primary = NULL;
+    DWORD size;
+
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return NULL;
+    if (!GetTokenInformation(token, TokenLinkedToken, &linked, sizeof(linked), &size))
+    {
+        CloseHandle(token);
+        return NULL;
+    }
+    CloseHandle(token);
+    DuplicateTokenEx(linked.LinkedToken, TOKEN_ALL_ACCESS, NULL, SecurityImpersonation, TokenPrimary, &primary);
+    CloseHandle(linked.LinkedToken);
+    return primary;
+}
+
+/* The first of the caller's jobs with that display name, or NULL. */
+static inline IBackgroundCopyJob4 *find_job_by_name(IBackgroundCopyManager *manager, const WCHAR *wanted)
+{
+    IEnumBackgroundCopyJobs *jobs;
+    IBackgroundCopyJob4 *found = NULL;
+    IBackgroundCopyJob *job;
+    LPWSTR name;
+
+    if (FAILED(IBackgroundCopyManager_EnumJobs(manager, 0, &jobs))) return NULL;
+    while (!found && IEnumBackgroundCopyJobs_Next(jobs, 1, &job, NULL) == S_OK)
+    {
+        name = NULL;
+        if (SUCCEEDED(IBackgroundCopyJob_GetDisplayName(job, &name)) && name)
+        {
+            if (!wcscmp(name, wanted)) IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob4, (void **)&found);
+            CoTaskMemFree(name);
+        }
+        IBackgroundCopyJob_Release(job);
+    }
+    IEnumBackgroundCopyJobs_Release(jobs);
+    return found;
+}
+
 /* Stops the BITS service through the service manager and starts it again;
  * every proxy to it is stale afterwards. */
 static inline BOOL restart_service(void)

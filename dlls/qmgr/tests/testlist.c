@@ -26,6 +26,7 @@
 
 extern void func_auth(void);
 extern void func_bitness(void);
+extern void func_credstore(void);
 extern void func_enum(void);
 extern void func_errors(void);
 extern void func_file(void);
@@ -43,6 +44,7 @@ const struct test winetest_testlist[] =
 {
     { "auth", func_auth },
     { "bitness", func_bitness },
+    { "credstore", func_credstore },
     { "enum", func_enum },
     { "errors", func_errors },
     { "file", func_file },
