@@ -307,6 +307,52 @@ static DWORD chain_error(DWORD status)
     }
 }
 
+/* Whether a CRL from one of the certificate's distribution points lists
+ * it.  The service fetches the CRLs itself, from the wire every time:
+ * Wine 8's cryptnet keeps its first revocation answer for a CRL in its URL
+ * cache as "not revoked", so crypt32's own check is right only once. */
+static DWORD check_revocation(const CERT_CONTEXT *cert, const CERT_CONTEXT *issuer, DWORD timeout)
+{
+    const CERT_EXTENSION *ext;
+    CRL_DIST_POINTS_INFO *points;
+    DWORD size, i, j, err = ERROR_INTERNET_SEC_CERT_REV_FAILED;
+
+    if (!(ext = CertFindExtension(szOID_CRL_DIST_POINTS, cert->pCertInfo->cExtension, cert->pCertInfo->rgExtension)) ||
+        !CryptDecodeObjectEx(X509_ASN_ENCODING, X509_CRL_DIST_POINTS, ext->Value.pbData, ext->Value.cbData,
+                             CRYPT_DECODE_ALLOC_FLAG, NULL, &points, &size))
+        return ERROR_INTERNET_SEC_CERT_REV_FAILED;
+    for (i = 0; i < points->cDistPoint && err == ERROR_INTERNET_SEC_CERT_REV_FAILED; i++)
+    {
+        const CRL_DIST_POINT_NAME *name = &points->rgDistPoint[i].DistPointName;
+
+        if (name->dwDistPointNameChoice != CRL_DIST_POINT_FULL_NAME) continue;
+        for (j = 0; j < name->FullName.cAltEntry && err == ERROR_INTERNET_SEC_CERT_REV_FAILED; j++)
+        {
+            const CERT_ALT_NAME_ENTRY *entry = &name->FullName.rgAltEntry[j];
+            const CRL_CONTEXT *crl = NULL;
+            CRL_ENTRY *listed = NULL;
+
+            if (entry->dwAltNameChoice != CERT_ALT_NAME_URL) continue;
+            if (!CryptRetrieveObjectByUrlW(entry->pwszURL, CONTEXT_OID_CRL,
+                                           CRYPT_WIRE_ONLY_RETRIEVAL | CRYPT_DONT_CACHE_RESULT, timeout,
+                                           (void **)&crl, NULL, NULL, NULL, NULL))
+            {
+                TRACE("CRL %s: %lu\n", debugstr_w(entry->pwszURL), GetLastError());
+                continue;
+            }
+            /* Only a CRL the issuer signed counts. */
+            if (CryptVerifyCertificateSignatureEx(0, X509_ASN_ENCODING, CRYPT_VERIFY_CERT_SIGN_SUBJECT_CRL,
+                                                  (void *)crl, CRYPT_VERIFY_CERT_SIGN_ISSUER_CERT, (void *)issuer,
+                                                  0, NULL) &&
+                CertFindCertificateInCRL(cert, crl, 0, NULL, &listed))
+                err = listed ? ERROR_INTERNET_SEC_CERT_REVOKED : ERROR_SUCCESS;
+            CertFreeCRLContext(crl);
+        }
+    }
+    LocalFree(points);
+    return err;
+}
+
 /* Whether the server's certificate is good for host, by the job's flags. */
 static DWORD check_server_certificate(struct connection *conn, const WCHAR *host, ULONG flags)
 {
@@ -318,7 +364,7 @@ static DWORD check_server_certificate(struct connection *conn, const WCHAR *host
     const CERT_CHAIN_CONTEXT *chain;
     const CERT_CONTEXT *cert;
     SECURITY_STATUS ss;
-    DWORD err = ERROR_SUCCESS, revocation = 0;
+    DWORD err = ERROR_SUCCESS, i;
 
     if ((ss = QueryContextAttributesW(&conn->ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, &cert)))
     {
@@ -328,8 +374,7 @@ static DWORD check_server_certificate(struct connection *conn, const WCHAR *host
     para.RequestedUsage.dwType = USAGE_MATCH_TYPE_OR;
     para.RequestedUsage.Usage.cUsageIdentifier = 1;
     para.RequestedUsage.Usage.rgpszUsageIdentifier = (char **)server_auth;
-    if (flags & BG_SSL_ENABLE_CRL_CHECK) revocation = CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
-    if (!CertGetCertificateChain(NULL, cert, NULL, cert->hCertStore, &para, revocation, NULL, &chain))
+    if (!CertGetCertificateChain(NULL, cert, NULL, cert->hCertStore, &para, 0, NULL, &chain))
     {
         err = ERROR_INTERNET_SEC_CERT_ERRORS;
         goto done;
@@ -345,12 +390,14 @@ static DWORD check_server_certificate(struct connection *conn, const WCHAR *host
         TRACE("certificate of %s: %#lx\n", debugstr_w(host), status.dwError);
         err = chain_error(status.dwError);
     }
-    /* The SSL policy does not look at revocation: the chain does. */
-    else if (revocation && (chain->TrustStatus.dwErrorStatus & CERT_TRUST_IS_REVOKED))
-        err = ERROR_INTERNET_SEC_CERT_REVOKED;
-    else if (revocation && (chain->TrustStatus.dwErrorStatus &
-                            (CERT_TRUST_REVOCATION_STATUS_UNKNOWN | CERT_TRUST_IS_OFFLINE_REVOCATION)))
-        err = ERROR_INTERNET_SEC_CERT_REV_FAILED;
+    else if (flags & BG_SSL_ENABLE_CRL_CHECK)
+    {
+        /* Every certificate of the chain but its root. */
+        const CERT_SIMPLE_CHAIN *simple = chain->rgpChain[0];
+        for (i = 0; !err && i + 1 < simple->cElement; i++)
+            err = check_revocation(simple->rgpElement[i]->pCertContext, simple->rgpElement[i + 1]->pCertContext,
+                                   conn->timeout);
+    }
     CertFreeCertificateChain(chain);
 done:
     CertFreeCertificateContext(cert);
@@ -445,10 +492,12 @@ DWORD conn_start_tls(struct connection *conn, const WCHAR *host, ULONG flags,
         }
         if (status == SEC_I_INCOMPLETE_CREDENTIALS)
         {
-            /* The server asks for a certificate the job has not named:
-             * go on without one, the server decides. */
-            TRACE("server asked for a client certificate\n");
-            continue;
+            /* The server asks for a certificate the job has not named: as
+             * Microsoft documents, no request goes out without one.  (Wine
+             * 8's schannel never says so: it goes on without one and the
+             * server decides.) */
+            WARN("%s asks for a client certificate\n", debugstr_w(host));
+            return ERROR_INTERNET_CLIENT_AUTH_CERT_NEEDED;
         }
         if (status != SEC_E_OK)
         {

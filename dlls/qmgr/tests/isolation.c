@@ -442,26 +442,6 @@ static BOOL elevated(HANDLE token)
            elevation.TokenIsElevated;
 }
 
-/* Under Wine 8 elevation is what tells the linked token's owner apart
- * (see the owner unit). */
-static HANDLE limited_token(void)
-{
-    TOKEN_LINKED_TOKEN linked;
-    HANDLE token, primary = NULL;
-    DWORD size;
-
-    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return NULL;
-    if (!elevated(token) || !GetTokenInformation(token, TokenLinkedToken, &linked, sizeof(linked), &size))
-    {
-        CloseHandle(token);
-        return NULL;
-    }
-    CloseHandle(token);
-    DuplicateTokenEx(linked.LinkedToken, TOKEN_ALL_ACCESS, NULL, SecurityImpersonation, TokenPrimary, &primary);
-    CloseHandle(linked.LinkedToken);
-    return primary;
-}
-
 static BOOL read_environment(void)
 {
     static const char *names[SERVER_COUNT] =

@@ -346,9 +346,24 @@ static void client_cert_job(const WCHAR *name, HRESULT (*set)(IBackgroundCopyJob
         {
             /* Microsoft: a server that asks for a certificate without
              * requiring one (ssl_verify_client optional), a job without
-             * one: ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED, no request. */
-            run_to_error(job, local, HRESULT_FROM_WIN32(ERROR_INTERNET_CLIENT_AUTH_CERT_NEEDED));
-            ok(!log_has(nginx_log, any), "request %s sent without a certificate\n", path);
+             * one: ERROR_WINHTTP_CLIENT_AUTH_CERT_NEEDED, no request.
+             * Wine 8's schannel never says the server asked (no
+             * SEC_I_INCOMPLETE_CREDENTIALS): the handshake goes on without
+             * a certificate and the server decides (nginx: 403). */
+            BG_JOB_STATE state;
+
+            hr = IBackgroundCopyJob4_Resume(job);
+            ok(hr == S_OK, "Resume: %#lx\n", hr);
+            state = wait_for_state(job, END_STATES, 60000);
+            ok(state == BG_JOB_STATE_ERROR || state == BG_JOB_STATE_TRANSIENT_ERROR, "state %d\n", state);
+            hr = job_error(job);
+            todo_wine ok(hr == HRESULT_FROM_WIN32(ERROR_INTERNET_CLIENT_AUTH_CERT_NEEDED), "error %#lx\n", hr);
+            ok(hr == HRESULT_FROM_WIN32(ERROR_INTERNET_CLIENT_AUTH_CERT_NEEDED) || hr == (HRESULT)0x80190193,
+               "error %#lx\n", hr);
+            IBackgroundCopyJob4_Cancel(job);
+            IBackgroundCopyJob4_Release(job);
+            ok(!file_exists(local), "%s left\n", wine_dbgstr_w(local));
+            todo_wine ok(!log_has(nginx_log, any), "request %s sent without a certificate\n", path);
         }
         else if ((options = http_options(job)))
         {
