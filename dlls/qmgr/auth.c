@@ -39,7 +39,7 @@ WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 /* How often one request may answer stale=true before giving up. */
 #define MAX_STALE_RETRIES 2
 
-/* What auth.c keeps beside the fields of struct auth_state (state->sspi). */
+/* What auth.c keeps beside the fields of struct auth_state (state->priv). */
 struct auth_private
 {
     CredHandle cred;                /* NTLM/Negotiate */
@@ -933,8 +933,8 @@ static HRESULT sspi_answer(struct auth_private *priv, BG_AUTH_SCHEME scheme, con
 
 static struct auth_private *get_private(struct auth_state *state)
 {
-    if (!state->sspi) state->sspi = calloc(1, sizeof(struct auth_private));
-    return state->sspi;
+    if (!state->priv) state->priv = calloc(1, sizeof(struct auth_private));
+    return state->priv;
 }
 
 /* How much a challenge is preferred: the strongest scheme first; 0 for
@@ -1094,7 +1094,7 @@ char *auth_preempt(struct auth_state *state, const struct credential creds[CRED_
     const struct credential *cred;
     char *value = NULL;
 
-    if (!state || !(priv = state->sspi)) return NULL;
+    if (!state || !(priv = state->priv)) return NULL;
     /* a new request */
     priv->answered = FALSE;
     priv->rejected = 0;
@@ -1123,7 +1123,7 @@ void auth_state_clear(struct auth_state *state)
     struct auth_private *priv;
 
     if (!state) return;
-    if ((priv = state->sspi))
+    if ((priv = state->priv))
     {
         sspi_free(priv);
         SecureZeroMemory(priv, sizeof(*priv));

@@ -47,7 +47,7 @@ struct auth_state
     BOOL sha256;                    /* algorithm=SHA-256, else MD5 */
     BOOL qop_auth;
     ULONG nc;                       /* nonce count of the last answer */
-    void *sspi;                     /* NTLM/Negotiate: context of auth.c's own */
+    void *priv;                     /* auth.c's own: SSPI context, refusals */
 };
 
 /* challenges: every value of the challenge headers of the answer, each
