@@ -532,6 +532,14 @@ static HRESULT target_from_url(struct transfer *t, const WCHAR *url, struct targ
     return hr;
 }
 
+/* Where a URL's failure belongs: the proxy settings are the transport's. */
+static BG_ERROR_CONTEXT target_error_context(HRESULT hr)
+{
+    if (hr == E_OUTOFMEMORY) return BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER;
+    if (hr == BG_E_INVALID_PROXY_INFO) return BG_ERROR_CONTEXT_GENERAL_TRANSPORT;
+    return BG_ERROR_CONTEXT_REMOTE_FILE;
+}
+
 static void text_host(struct text *b, const char *host, USHORT port, BOOL always_port)
 {
     char number[8];
@@ -784,8 +792,7 @@ static BOOL send_request(struct transfer *t, struct http_session *session, const
 
     if (FAILED(hr = target_from_url(t, t->remote, &to)))
     {
-        transfer_fail(t, hr, hr == E_OUTOFMEMORY ? BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER : BG_ERROR_CONTEXT_REMOTE_FILE,
-                      hr == E_OUTOFMEMORY);
+        transfer_fail(t, hr, target_error_context(hr), hr == E_OUTOFMEMORY);
         return FALSE;
     }
     for (;;)
@@ -880,7 +887,7 @@ static BOOL send_request(struct transfer *t, struct http_session *session, const
             free(next);
             if (FAILED(hr))
             {
-                transfer_fail(t, hr, BG_ERROR_CONTEXT_REMOTE_FILE, FALSE);
+                transfer_fail(t, hr, target_error_context(hr), hr == E_OUTOFMEMORY);
                 break;
             }
             rounds = 0;
@@ -895,11 +902,6 @@ static BOOL send_request(struct transfer *t, struct http_session *session, const
     target_free(&to);
     if (!ret) response_free(r);
     return ret;
-}
-
-static UINT64 query_content_length(const struct response *r)
-{
-    return r->length;
 }
 
 /* "bytes first-last/total": returns FALSE if absent or malformed. */
@@ -1044,7 +1046,7 @@ static void download_whole(struct transfer *t, struct http_session *session)
     }
     if (!check_status(t, r.status)) goto done;
 
-    length = query_content_length(&r);
+    length = r.length;
     if (r.status == 206 && !(offset && query_content_range(&r, &first, &total) && first == offset))
     {
         /* A range we did not ask for: fetch the whole file instead. */
@@ -1058,7 +1060,7 @@ static void download_whole(struct transfer *t, struct http_session *session)
             transfer_fail(t, BG_E_INSUFFICIENT_RANGE_SUPPORT, BG_ERROR_CONTEXT_REMOTE_FILE, FALSE);
             goto done;
         }
-        length = query_content_length(&r);
+        length = r.length;
     }
     if (r.status == 206)
     {
@@ -1132,7 +1134,7 @@ static void download_ranges(struct transfer *t, struct http_session *session)
             break;
         }
         if (!offset) remember_validator(t, &r);
-        length = query_content_length(&r);
+        length = r.length;
         if (total == BG_SIZE_UNKNOWN && i == t->range_count - 1 && length != BG_SIZE_UNKNOWN)
             total = offset + length;
         if (!receive_body(t, session, &r, file, &offset, length, total)) break;
