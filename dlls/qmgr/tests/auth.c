@@ -26,64 +26,19 @@
 
 #include "qmgr_test.h"
 
-#define END_STATES ((1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR) | \
-                    (1u << BG_JOB_STATE_TRANSIENT_ERROR))
-
 static WCHAR test_dir[MAX_PATH];
 static int digest_port;
 static char digest_log[MAX_PATH];
-static unsigned int key_counter;
 
-/* A query string no other request of any run carries. */
-static void make_key(char *key)
-{
-    snprintf(key, 32, "k%lu-%lu-%u", GetCurrentProcessId(), GetTickCount(), ++key_counter);
-}
-
-/* How many lines of the log carry key and every one of the other strings
- * (NULL-terminated). */
-static unsigned int log_count(const char *key, ...)
-{
-    unsigned int count = 0;
-    char line[8192];
-    FILE *f;
-
-    if (!(f = fopen(digest_log, "r"))) return 0;
-    while (fgets(line, sizeof(line), f))
-    {
-        const char *what;
-        BOOL all = !!strstr(line, key);
-        va_list args;
-
-        va_start(args, key);
-        while (all && (what = va_arg(args, const char *))) all = !!strstr(line, what);
-        va_end(args);
-        if (all) count++;
-    }
-    fclose(f);
-    return count;
-}
-
-static void set_credentials(IBackgroundCopyJob4 *job, BG_AUTH_TARGET target, BG_AUTH_SCHEME scheme,
-                            const WCHAR *user, const WCHAR *password)
-{
-    BG_AUTH_CREDENTIALS cred;
-    HRESULT hr;
-
-    cred.Target = target;
-    cred.Scheme = scheme;
-    cred.Credentials.Basic.UserName = (WCHAR *)user;
-    cred.Credentials.Basic.Password = (WCHAR *)password;
-    hr = IBackgroundCopyJob4_SetCredentials(job, &cred);
-    ok(hr == S_OK, "SetCredentials(%d, %d): %#lx\n", target, scheme, hr);
-}
+/* How many lines of the digest server's log carry every one of the strings. */
+#define logged(...) log_count(digest_log, (const char *[]){ __VA_ARGS__, NULL })
 
 /* A job for the digest server's paths (path with "%s" for the key), one
  * file each. */
 static IBackgroundCopyJob4 *make_job(IBackgroundCopyManager *manager, const char *key, const char **paths,
                                      unsigned int count)
 {
-    IBackgroundCopyJob4 *job = create_job4(manager, L"auth test", BG_JOB_TYPE_DOWNLOAD, NULL);
+    IBackgroundCopyJob4 *job = foreground_job(manager, L"auth test", NULL);
     WCHAR url[256], local[MAX_PATH];
     unsigned int i;
     HRESULT hr;
@@ -96,29 +51,19 @@ static IBackgroundCopyJob4 *make_job(IBackgroundCopyManager *manager, const char
         hr = IBackgroundCopyJob4_AddFile(job, url, local);
         ok(hr == S_OK, "AddFile(%s): %#lx\n", wine_dbgstr_w(url), hr);
     }
-    IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_FOREGROUND);
-    /* A failed attempt is looked at, not retried meanwhile. */
-    IBackgroundCopyJob4_SetMinimumRetryDelay(job, 600);
     return job;
 }
 
 /* Resumes the job, waits for its end; returns the state, *code the error. */
 static BG_JOB_STATE run_job(IBackgroundCopyJob4 *job, HRESULT *code)
 {
-    IBackgroundCopyError *error;
-    BG_ERROR_CONTEXT context;
     BG_JOB_STATE state;
     HRESULT hr;
 
-    *code = S_OK;
     hr = IBackgroundCopyJob4_Resume(job);
     ok(hr == S_OK, "Resume: %#lx\n", hr);
     state = wait_for_state(job, END_STATES, 60000);
-    if (state != BG_JOB_STATE_TRANSFERRED && IBackgroundCopyJob4_GetError(job, &error) == S_OK)
-    {
-        IBackgroundCopyError_GetError(error, &context, code);
-        IBackgroundCopyError_Release(error);
-    }
+    *code = state == BG_JOB_STATE_TRANSFERRED ? S_OK : job_error(job);
     if (state == BG_JOB_STATE_TRANSFERRED)
     {
         hr = IBackgroundCopyJob4_Complete(job);
@@ -147,12 +92,12 @@ static void test_digest_server(IBackgroundCopyManager *manager, const char *rout
     IBackgroundCopyJob4_Release(job);
 
     snprintf(path, sizeof(path), "\"path\": \"%s?%s\"", first, key);
-    ok(log_count(key, path, "\"status\": 200", "\"scheme\": \"digest\"", "\"verified\": true", algorithm, NULL) >= 1,
+    ok(logged(key, path, "\"status\": 200", "\"scheme\": \"digest\"", "\"verified\": true", algorithm) >= 1,
        "%s: no request answered with Digest %s in %s\n", route, algorithm, digest_log);
     snprintf(path, sizeof(path), "\"path\": \"%s?%s\"", second, key);
-    ok(log_count(key, path, "\"status\": 200", "\"verified\": true", NULL) >= 1,
+    ok(logged(key, path, "\"status\": 200", "\"verified\": true") >= 1,
        "%s: the second file was not sent with Digest\n", route);
-    ok(!log_count(key, "\"scheme\": \"basic\"", NULL), "%s: Basic sent\n", route);
+    ok(!logged(key, "\"scheme\": \"basic\""), "%s: Basic sent\n", route);
 }
 
 /* Digest proxy credentials: the server's own paths, through it as a proxy. */
@@ -174,9 +119,9 @@ static void test_digest_proxy(IBackgroundCopyManager *manager)
     state = run_job(job, &code);
     ok(state == BG_JOB_STATE_TRANSFERRED, "state %d, error %#lx\n", state, code);
     IBackgroundCopyJob4_Release(job);
-    ok(log_count(key, "\"proxy\": true", "\"status\": 200", "\"scheme\": \"digest\"", "\"verified\": true", NULL) >= 1,
+    ok(logged(key, "\"proxy\": true", "\"status\": 200", "\"scheme\": \"digest\"", "\"verified\": true") >= 1,
        "no proxy request answered with Digest in %s\n", digest_log);
-    ok(!log_count(key, "\"authorization\": \"", NULL), "server credentials sent to the proxy\n");
+    ok(!logged(key, "\"authorization\": \""), "server credentials sent to the proxy\n");
 }
 
 /* Credentials of one scheme never answer another: the challenge stands and
@@ -197,8 +142,8 @@ static void test_wrong_scheme(IBackgroundCopyManager *manager, const char *route
     ok(state == BG_JOB_STATE_ERROR, "%s, scheme %d: state %d\n", route, scheme, state);
     ok(code == expect, "%s, scheme %d: error %#lx\n", route, scheme, code);
     IBackgroundCopyJob4_Release(job);
-    ok(log_count(key, NULL) >= 1, "%s: no request in %s\n", route, digest_log);
-    ok(!log_count(key, "\"authorization\": \"", NULL), "%s: credentials of scheme %d sent\n", route, scheme);
+    ok(logged(key) >= 1, "%s: no request in %s\n", route, digest_log);
+    ok(!logged(key, "\"authorization\": \""), "%s: credentials of scheme %d sent\n", route, scheme);
 }
 
 /* A wrong password is answered once; the next challenge stands. */
@@ -217,9 +162,9 @@ static void test_wrong_password(IBackgroundCopyManager *manager, const char *rou
     ok(state == BG_JOB_STATE_ERROR, "%s: state %d\n", route, state);
     ok(code == BG_E_HTTP_ERROR_401, "%s: error %#lx\n", route, code);
     IBackgroundCopyJob4_Release(job);
-    ok(log_count(key, "\"authorization\": \"", NULL) == 1, "%s: %u answers with a wrong password\n", route,
-       log_count(key, "\"authorization\": \"", NULL));
-    ok(!log_count(key, "\"verified\": true", NULL), "%s: verified\n", route);
+    ok(logged(key, "\"authorization\": \"") == 1, "%s: %u answers with a wrong password\n", route,
+       logged(key, "\"authorization\": \""));
+    ok(!logged(key, "\"verified\": true"), "%s: verified\n", route);
 }
 
 /* Offered Basic and Digest, with credentials for both: Digest. */
@@ -238,9 +183,9 @@ static void test_strongest(IBackgroundCopyManager *manager)
     state = run_job(job, &code);
     ok(state == BG_JOB_STATE_TRANSFERRED, "state %d, error %#lx\n", state, code);
     IBackgroundCopyJob4_Release(job);
-    ok(log_count(key, "\"status\": 200", "\"scheme\": \"digest\"", "\"verified\": true", NULL) >= 1,
+    ok(logged(key, "\"status\": 200", "\"scheme\": \"digest\"", "\"verified\": true") >= 1,
        "not answered with Digest\n");
-    ok(!log_count(key, "\"scheme\": \"basic\"", NULL), "Basic sent although Digest was offered\n");
+    ok(!logged(key, "\"scheme\": \"basic\""), "Basic sent although Digest was offered\n");
 }
 
 START_TEST(auth)

@@ -26,19 +26,9 @@
 
 #include "qmgr_test.h"
 
-#define END_STATES ((1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR) | \
-                    (1u << BG_JOB_STATE_TRANSIENT_ERROR))
-
 static WCHAR test_dir[MAX_PATH];
 static int https_port;
 static char nginx_log[MAX_PATH];
-static unsigned int key_counter;
-
-/* A query string no other request of any run carries. */
-static void make_key(char *key)
-{
-    snprintf(key, 32, "c%lu-%lu-%u", GetCurrentProcessId(), GetTickCount(), ++key_counter);
-}
 
 static void store_dir(WCHAR *dir)
 {
@@ -142,32 +132,6 @@ static BOOL contains(const char *data, DWORD size, const void *what, DWORD len)
     return FALSE;
 }
 
-/* Whether a line of nginx's log contains both strings. */
-static BOOL log_has(const char *what, const char *also)
-{
-    char line[4096];
-    BOOL found = FALSE;
-    FILE *f;
-
-    if (!(f = fopen(nginx_log, "r"))) return FALSE;
-    while (!found && fgets(line, sizeof(line), f))
-        found = strstr(line, what) && (!also || strstr(line, also));
-    fclose(f);
-    return found;
-}
-
-static HRESULT set_credentials(IBackgroundCopyJob4 *job, BG_AUTH_TARGET target, BG_AUTH_SCHEME scheme,
-                               const WCHAR *user, const WCHAR *password)
-{
-    BG_AUTH_CREDENTIALS cred;
-
-    cred.Target = target;
-    cred.Scheme = scheme;
-    cred.Credentials.Basic.UserName = (WCHAR *)user;
-    cred.Credentials.Basic.Password = (WCHAR *)password;
-    return IBackgroundCopyJob4_SetCredentials(job, &cred);
-}
-
 /* A suspended job for nginx's Basic location; with bits:secret when asked. */
 static IBackgroundCopyJob4 *auth_job(IBackgroundCopyManager *manager, const WCHAR *name, const char *key,
                                      BOOL credentials, GUID *id)
@@ -176,19 +140,12 @@ static IBackgroundCopyJob4 *auth_job(IBackgroundCopyManager *manager, const WCHA
     IBackgroundCopyJob4 *job;
     HRESULT hr;
 
-    if (!(job = create_job4(manager, name, BG_JOB_TYPE_DOWNLOAD, id))) return NULL;
+    if (!(job = foreground_job(manager, name, id))) return NULL;
     swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/auth/small.bin?%hs", https_port, key);
     swprintf(local, MAX_PATH, L"%s\\%hs.bin", test_dir, key);
     hr = IBackgroundCopyJob4_AddFile(job, url, local);
     ok(hr == S_OK, "AddFile: %#lx\n", hr);
-    IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_FOREGROUND);
-    /* A failed attempt is looked at, not retried meanwhile. */
-    IBackgroundCopyJob4_SetMinimumRetryDelay(job, 600);
-    if (credentials)
-    {
-        hr = set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC, L"bits", L"secret");
-        ok(hr == S_OK, "SetCredentials: %#lx\n", hr);
-    }
+    if (credentials) set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC, L"bits", L"secret");
     return job;
 }
 
@@ -206,18 +163,6 @@ static IBackgroundCopyJob4 *get_job(IBackgroundCopyManager *manager, const GUID 
     return job4;
 }
 
-static HRESULT job_error_code(IBackgroundCopyJob4 *job)
-{
-    IBackgroundCopyError *error;
-    BG_ERROR_CONTEXT context;
-    HRESULT code = S_OK;
-
-    if (FAILED(IBackgroundCopyJob4_GetError(job, &error))) return S_OK;
-    IBackgroundCopyError_GetError(error, &context, &code);
-    IBackgroundCopyError_Release(error);
-    return code;
-}
-
 /* Resumes the job: it ends in TRANSFERRED and nginx saw the user, or, when
  * it has no credentials, in ERROR with the server's 401. */
 static void resume_and_check(IBackgroundCopyJob4 *job, const char *key, BOOL credentials)
@@ -225,6 +170,7 @@ static void resume_and_check(IBackgroundCopyJob4 *job, const char *key, BOOL cre
     BG_JOB_STATE state;
     BOOL completed = FALSE;
     char path[64];
+    const char *with_user[] = { path, "user=\"bits\"", NULL };
     HRESULT hr;
 
     hr = IBackgroundCopyJob4_Resume(job);
@@ -233,21 +179,21 @@ static void resume_and_check(IBackgroundCopyJob4 *job, const char *key, BOOL cre
     snprintf(path, sizeof(path), "/auth/small.bin?%s ", key);
     if (credentials)
     {
-        ok(state == BG_JOB_STATE_TRANSFERRED, "state %d, error %#lx\n", state, job_error_code(job));
+        ok(state == BG_JOB_STATE_TRANSFERRED, "state %d, error %#lx\n", state, job_error(job));
         if (state == BG_JOB_STATE_TRANSFERRED)
         {
             hr = IBackgroundCopyJob4_Complete(job);
             ok(hr == S_OK, "Complete: %#lx\n", hr);
             completed = hr == S_OK;
         }
-        ok(log_has(path, "user=\"bits\""), "no authenticated request for %s in %s\n", path, nginx_log);
+        ok(log_has(nginx_log, with_user), "no authenticated request for %s in %s\n", path, nginx_log);
     }
     else
     {
         ok(state == BG_JOB_STATE_ERROR, "state %d\n", state);
-        hr = job_error_code(job);
+        hr = job_error(job);
         ok(hr == BG_E_HTTP_ERROR_401, "error %#lx\n", hr);
-        ok(!log_has(path, "user=\"bits\""), "an authenticated request for %s in %s\n", path, nginx_log);
+        ok(!log_has(nginx_log, with_user), "an authenticated request for %s in %s\n", path, nginx_log);
     }
     if (!completed) IBackgroundCopyJob4_Cancel(job);
 }
@@ -267,7 +213,7 @@ static IBackgroundCopyJob4 *stored_job(const WCHAR *name, char *key, GUID *id, I
     if (!job) return NULL;
     IBackgroundCopyJob4_Release(job);
 
-    if (!restart_service() || !(*manager = get_manager())) return NULL;
+    if (!(*manager = fresh_manager())) return NULL;
     ok(has_credentials_line(id), "no credentials in the job's record\n");
     if (!(job = get_job(*manager, id)))
     {
@@ -315,7 +261,6 @@ static void test_no_clear_text(void)
     HANDLE find;
     char key[32], *text;
     DWORD size;
-    HRESULT hr;
     GUID id;
 
     if (!manager) return;
@@ -327,10 +272,8 @@ static void test_no_clear_text(void)
     job = auth_job(manager, L"credentials kept sealed", key, FALSE, &id);
     IBackgroundCopyManager_Release(manager);
     if (!job) return;
-    hr = set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC, secrets[0], secrets[1]);
-    ok(hr == S_OK, "SetCredentials: %#lx\n", hr);
-    hr = set_credentials(job, BG_AUTH_TARGET_PROXY, BG_AUTH_SCHEME_NTLM, secrets[2], secrets[3]);
-    ok(hr == S_OK, "SetCredentials: %#lx\n", hr);
+    set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC, secrets[0], secrets[1]);
+    set_credentials(job, BG_AUTH_TARGET_PROXY, BG_AUTH_SCHEME_NTLM, secrets[2], secrets[3]);
     IBackgroundCopyJob4_Release(job);
 
     /* The service writes every job when it stops. */
@@ -440,7 +383,7 @@ static void check_dropped(const GUID *id, const char *key)
     IBackgroundCopyManager *manager;
     IBackgroundCopyJob4 *job;
 
-    if (!restart_service() || !(manager = get_manager())) return;
+    if (!(manager = fresh_manager())) return;
     ok(!has_credentials_line(id), "credentials still in the job's record\n");
     if ((job = get_job(manager, id)))
     {
@@ -518,7 +461,7 @@ static void test_take_ownership(void)
     if (run_child(args, token, &child)) wait_child_process(&child);
     CloseHandle(token);
 
-    if (!restart_service() || !(manager = get_manager())) return;
+    if (!(manager = fresh_manager())) return;
     swprintf(name, ARRAY_SIZE(name), L"credentials of %hs", key);
     job = find_job_by_name(manager, name);
     ok(job != NULL, "the child's job is not there\n");

@@ -29,118 +29,9 @@
 #include "qmgr_test.h"
 #include "wininet.h"
 
-#define END_STATES ((1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR) | \
-                    (1u << BG_JOB_STATE_TRANSIENT_ERROR))
-
 static WCHAR test_dir[MAX_PATH];
 static int http_port, https_port, expired_port, proxy_port, auth_proxy_port;
-static char www[MAX_PATH], nginx_log[MAX_PATH], proxy_log[MAX_PATH], auth_proxy_log[MAX_PATH];
-static unsigned int key_counter;
-
-/* A query string no other request of any run carries, to find this
- * test's requests in the servers' logs. */
-static void make_key(char *key)
-{
-    snprintf(key, 32, "k%lu-%lu-%u", GetCurrentProcessId(), GetTickCount(), ++key_counter);
-}
-
-static void local_path(WCHAR *path, const WCHAR *name)
-{
-    swprintf(path, MAX_PATH, L"%s\\%s", test_dir, name);
-}
-
-static void source_path(WCHAR *path, const char *name)
-{
-    WCHAR *p;
-
-    swprintf(path, MAX_PATH, L"Z:%hs/%hs", www, name);
-    for (p = path; *p; p++) if (*p == '/') *p = '\\';
-}
-
-/* Whether a line of the log contains both strings. */
-static BOOL log_has(const char *log, const char *what, const char *also)
-{
-    char line[4096];
-    BOOL found = FALSE;
-    FILE *f;
-
-    if (!(f = fopen(log, "r"))) return FALSE;
-    while (!found && fgets(line, sizeof(line), f))
-        found = strstr(line, what) && (!also || strstr(line, also));
-    fclose(f);
-    return found;
-}
-
-/* A manager from a service started afresh, so that nothing an earlier job
- * left in wininet (connections, cached passwords) is there. */
-static IBackgroundCopyManager *fresh_manager(void)
-{
-    if (!restart_service()) return NULL;
-    return get_manager();
-}
-
-static IBackgroundCopyJob4 *start_job(IBackgroundCopyManager *manager, const WCHAR *name,
-                                      const WCHAR *remote, const WCHAR *local)
-{
-    IBackgroundCopyJob4 *job = create_job4(manager, name, BG_JOB_TYPE_DOWNLOAD, NULL);
-    HRESULT hr;
-
-    if (!job) return NULL;
-    hr = IBackgroundCopyJob4_AddFile(job, remote, local);
-    ok(hr == S_OK, "AddFile(%s): %#lx\n", wine_dbgstr_w(remote), hr);
-    IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_FOREGROUND);
-    /* A failed attempt is looked at, not retried meanwhile. */
-    IBackgroundCopyJob4_SetMinimumRetryDelay(job, 600);
-    return job;
-}
-
-static void set_security_flags(IBackgroundCopyJob4 *job, ULONG flags)
-{
-    IBackgroundCopyJobHttpOptions *options;
-    HRESULT hr;
-
-    hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
-    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
-    if (FAILED(hr)) return;
-    hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, flags);
-    ok(hr == S_OK, "SetSecurityFlags(%#lx): %#lx\n", flags, hr);
-    IBackgroundCopyJobHttpOptions_Release(options);
-}
-
-/* Resumes the job and waits for it to end; TRUE when it was transferred
- * and completed with the content of www's file. */
-static BOOL run_to_completion(IBackgroundCopyJob4 *job, const WCHAR *local, const char *source)
-{
-    WCHAR source_file[MAX_PATH];
-    BG_JOB_STATE state;
-    HRESULT hr;
-
-    hr = IBackgroundCopyJob4_Resume(job);
-    ok(hr == S_OK, "Resume: %#lx\n", hr);
-    state = wait_for_state(job, END_STATES, 60000);
-    ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
-    if (state != BG_JOB_STATE_TRANSFERRED)
-    {
-        IBackgroundCopyError *error;
-        BG_ERROR_CONTEXT context;
-        HRESULT code;
-
-        if (IBackgroundCopyJob4_GetError(job, &error) == S_OK)
-        {
-            IBackgroundCopyError_GetError(error, &context, &code);
-            trace("error %#lx, context %d\n", code, context);
-            IBackgroundCopyError_Release(error);
-        }
-        IBackgroundCopyJob4_Cancel(job);
-        return FALSE;
-    }
-    hr = IBackgroundCopyJob4_Complete(job);
-    ok(hr == S_OK, "Complete: %#lx\n", hr);
-    source_path(source_file, source);
-    ok(same_files(local, source_file), "%s differs from %s\n", wine_dbgstr_w(local), wine_dbgstr_w(source_file));
-    DeleteFileW(local);
-    return TRUE;
-}
+static char nginx_log[MAX_PATH], proxy_log[MAX_PATH], auth_proxy_log[MAX_PATH];
 
 /* The test CA is trusted in the prefix: default security flags suffice,
  * and the file arrives intact over TLS. */
@@ -154,14 +45,14 @@ static void test_trusted_ca(void)
     if (!(manager = fresh_manager())) return;
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/1m.bin?%hs", https_port, key);
-    local_path(local, L"trusted.bin");
+    local_path(local, test_dir, L"trusted.bin");
     if ((job = start_job(manager, L"https trusted CA", url, local)))
     {
         run_to_completion(job, local, "1m.bin");
-        IBackgroundCopyJob4_Release(job);
     }
     snprintf(path, sizeof(path), "/1m.bin?%s ", key);
-    ok(log_has(nginx_log, path, "scheme=https"), "no HTTPS request for %s in %s\n", path, nginx_log);
+    ok(log_has(nginx_log, (const char *[]){ path, "scheme=https", NULL }),
+       "no HTTPS request for %s in %s\n", path, nginx_log);
     IBackgroundCopyManager_Release(manager);
 }
 
@@ -182,7 +73,7 @@ static void test_expired_certificate(void)
     if (!(manager = fresh_manager())) return;
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/small.bin?%hs", expired_port, key);
-    local_path(local, L"expired.bin");
+    local_path(local, test_dir, L"expired.bin");
     if ((job = start_job(manager, L"https expired", url, local)))
     {
         hr = IBackgroundCopyJob4_Resume(job);
@@ -214,7 +105,6 @@ static void test_expired_certificate(void)
     {
         set_security_flags(job, BG_SSL_IGNORE_CERT_DATE_INVALID);
         run_to_completion(job, local, "small.bin");
-        IBackgroundCopyJob4_Release(job);
     }
     IBackgroundCopyManager_Release(manager);
 }
@@ -233,16 +123,15 @@ static void test_proxy_override(void)
     swprintf(proxy, ARRAY_SIZE(proxy), L"127.0.0.1:%d", proxy_port);
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/small.bin?%hs", http_port, key);
-    local_path(local, L"proxied.bin");
+    local_path(local, test_dir, L"proxied.bin");
     if ((job = start_job(manager, L"http through a proxy", url, local)))
     {
         hr = IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE, proxy, NULL);
         ok(hr == S_OK, "SetProxySettings: %#lx\n", hr);
         run_to_completion(job, local, "small.bin");
-        IBackgroundCopyJob4_Release(job);
     }
     snprintf(line, sizeof(line), "GET http://127.0.0.1:%d/small.bin?%s ", http_port, key);
-    ok(log_has(proxy_log, line, NULL), "%s not in the proxy's log %s\n", line, proxy_log);
+    ok(log_has(proxy_log, (const char *[]){ line, NULL }), "%s not in the proxy's log %s\n", line, proxy_log);
     IBackgroundCopyManager_Release(manager);
 
     if (!(manager = fresh_manager())) return;
@@ -253,14 +142,14 @@ static void test_proxy_override(void)
         hr = IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE, proxy, NULL);
         ok(hr == S_OK, "SetProxySettings: %#lx\n", hr);
         run_to_completion(job, local, "small.bin");
-        IBackgroundCopyJob4_Release(job);
     }
     /* The tunnel's requests are not visible to the proxy: only that the
      * service asked it for one, and that nginx saw the request. */
     snprintf(line, sizeof(line), "CONNECT localhost:%d ", https_port);
-    ok(log_has(proxy_log, line, NULL), "%s not in the proxy's log %s\n", line, proxy_log);
+    ok(log_has(proxy_log, (const char *[]){ line, NULL }), "%s not in the proxy's log %s\n", line, proxy_log);
     snprintf(line, sizeof(line), "/small.bin?%s ", key);
-    ok(log_has(nginx_log, line, "scheme=https"), "no HTTPS request for %s in %s\n", line, nginx_log);
+    ok(log_has(nginx_log, (const char *[]){ line, "scheme=https", NULL }),
+       "no HTTPS request for %s in %s\n", line, nginx_log);
     IBackgroundCopyManager_Release(manager);
 }
 
@@ -270,28 +159,21 @@ static void test_basic_auth(void)
 {
     IBackgroundCopyManager *manager;
     WCHAR url[256], local[MAX_PATH];
-    BG_AUTH_CREDENTIALS cred;
     IBackgroundCopyJob4 *job;
     char key[32], path[64];
-    HRESULT hr;
 
     if (!(manager = fresh_manager())) return;
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/auth/small.bin?%hs", https_port, key);
-    local_path(local, L"auth.bin");
+    local_path(local, test_dir, L"auth.bin");
     if ((job = start_job(manager, L"https basic auth", url, local)))
     {
-        cred.Target = BG_AUTH_TARGET_SERVER;
-        cred.Scheme = BG_AUTH_SCHEME_BASIC;
-        cred.Credentials.Basic.UserName = (WCHAR *)L"bits";
-        cred.Credentials.Basic.Password = (WCHAR *)L"secret";
-        hr = IBackgroundCopyJob4_SetCredentials(job, &cred);
-        ok(hr == S_OK, "SetCredentials: %#lx\n", hr);
+        set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC, L"bits", L"secret");
         run_to_completion(job, local, "small.bin");
-        IBackgroundCopyJob4_Release(job);
     }
     snprintf(path, sizeof(path), "/auth/small.bin?%s ", key);
-    ok(log_has(nginx_log, path, "user=\"bits\""), "no authenticated request for %s in %s\n", path, nginx_log);
+    ok(log_has(nginx_log, (const char *[]){ path, "user=\"bits\"", NULL }),
+       "no authenticated request for %s in %s\n", path, nginx_log);
     IBackgroundCopyManager_Release(manager);
 }
 
@@ -303,7 +185,6 @@ static void test_proxy_basic_auth(void)
 {
     IBackgroundCopyManager *manager;
     WCHAR url[256], local[MAX_PATH], proxy[64];
-    BG_AUTH_CREDENTIALS cred;
     IBackgroundCopyJob4 *job;
     char key[32], line[256];
     unsigned int i;
@@ -321,21 +202,16 @@ static void test_proxy_basic_auth(void)
         make_key(key);
         if (i) swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/small.bin?%hs", https_port, key);
         else swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/small.bin?%hs", http_port, key);
-        local_path(local, L"proxy-auth.bin");
+        local_path(local, test_dir, L"proxy-auth.bin");
         if (!(job = start_job(manager, L"through an authenticating proxy", url, local))) continue;
         hr = IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE, proxy, NULL);
         ok(hr == S_OK, "SetProxySettings: %#lx\n", hr);
-        cred.Target = BG_AUTH_TARGET_PROXY;
-        cred.Scheme = BG_AUTH_SCHEME_BASIC;
-        cred.Credentials.Basic.UserName = (WCHAR *)L"bits";
-        cred.Credentials.Basic.Password = (WCHAR *)L"secret";
-        hr = IBackgroundCopyJob4_SetCredentials(job, &cred);
-        ok(hr == S_OK, "SetCredentials: %#lx\n", hr);
+        set_credentials(job, BG_AUTH_TARGET_PROXY, BG_AUTH_SCHEME_BASIC, L"bits", L"secret");
         run_to_completion(job, local, "small.bin");
-        IBackgroundCopyJob4_Release(job);
         if (i) snprintf(line, sizeof(line), "CONNECT localhost:%d ", https_port);
         else snprintf(line, sizeof(line), "GET http://127.0.0.1:%d/small.bin?%s ", http_port, key);
-        ok(log_has(auth_proxy_log, line, NULL), "%s not in the proxy's log %s\n", line, auth_proxy_log);
+        ok(log_has(auth_proxy_log, (const char *[]){ line, NULL }),
+           "%s not in the proxy's log %s\n", line, auth_proxy_log);
     }
     IBackgroundCopyManager_Release(manager);
 }
@@ -354,7 +230,6 @@ START_TEST(https)
         CoUninitialize();
         return;
     }
-    snprintf(www, sizeof(www), "%s", getenv("QMGR_WWW") ? getenv("QMGR_WWW") : "");
     snprintf(nginx_log, sizeof(nginx_log), "Z:%s", getenv("QMGR_NGINX_LOG") ? getenv("QMGR_NGINX_LOG") : "");
     snprintf(proxy_log, sizeof(proxy_log), "Z:%s", getenv("QMGR_PROXY_LOG") ? getenv("QMGR_PROXY_LOG") : "");
     snprintf(auth_proxy_log, sizeof(auth_proxy_log), "Z:%s",

@@ -36,9 +36,6 @@
 #include "qmgr_test.h"
 #include "wininet.h"
 
-#define END_STATES ((1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR) | \
-                    (1u << BG_JOB_STATE_TRANSIENT_ERROR))
-
 enum server { PLAIN, TLS, EXPIRED, UNTRUSTED, SERVER_COUNT };
 
 /* What the logs must show of one file's requests. */
@@ -175,8 +172,7 @@ static const struct scenario scenarios[] =
 
 static WCHAR test_dir[MAX_PATH];
 static int ports[SERVER_COUNT], proxy_port, auth_proxy_port;
-static char www[MAX_PATH], nginx_log[MAX_PATH], proxy_log[MAX_PATH];
-static unsigned int key_counter;
+static char nginx_log[MAX_PATH], proxy_log[MAX_PATH];
 
 /* The key of a file of a job of a pair: the pair's key, the job's place
  * in the scenario (not in the run order) and the file's. */
@@ -189,20 +185,6 @@ static void file_url(WCHAR *url, size_t size, const struct file_spec *file, cons
 {
     swprintf(url, size, L"%hs://%hs:%d%hs?%hs", file->server == PLAIN ? "http" : "https",
              file->server == PLAIN ? "127.0.0.1" : "localhost", ports[file->server], file->path, key);
-}
-
-/* The lines of a log that contain what (and, when given, also). */
-static int log_count(const char *log, const char *what, const char *also)
-{
-    char line[4096];
-    int count = 0;
-    FILE *f;
-
-    if (!(f = fopen(log, "r"))) return 0;
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, what) && (!also || strstr(line, also))) count++;
-    fclose(f);
-    return count;
 }
 
 /* nginx's connection number for the first request with this key; 0 when
@@ -224,35 +206,10 @@ static unsigned int log_connection(const char *key)
 static int connect_count(void)
 {
     char what[64];
+    const char *wanted[] = { what, NULL };
 
     snprintf(what, sizeof(what), "CONNECT localhost:%d ", ports[TLS]);
-    return log_count(proxy_log, what, NULL);
-}
-
-static void set_credentials(IBackgroundCopyJob4 *job, const struct job_spec *spec)
-{
-    BG_AUTH_CREDENTIALS cred;
-    HRESULT hr;
-
-    cred.Target = spec->target;
-    cred.Scheme = spec->scheme;
-    cred.Credentials.Basic.UserName = (WCHAR *)L"bits";
-    cred.Credentials.Basic.Password = (WCHAR *)L"secret";
-    hr = IBackgroundCopyJob4_SetCredentials(job, &cred);
-    ok(hr == S_OK, "SetCredentials(%d, %d): %#lx\n", spec->target, spec->scheme, hr);
-}
-
-static void set_security_flags(IBackgroundCopyJob4 *job, ULONG flags)
-{
-    IBackgroundCopyJobHttpOptions *options;
-    HRESULT hr;
-
-    hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
-    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
-    if (FAILED(hr)) return;
-    hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, flags);
-    ok(hr == S_OK, "SetSecurityFlags(%#lx): %#lx\n", flags, hr);
-    IBackgroundCopyJobHttpOptions_Release(options);
+    return log_count(proxy_log, wanted);
 }
 
 /* Creates the job a spec describes, runs it to its end and checks how it
@@ -267,7 +224,7 @@ static void run_job(IBackgroundCopyManager *manager, const struct job_spec *spec
     int i;
 
     winetest_push_context("%s", spec->name);
-    if (!(job = create_job4(manager, L"isolation", BG_JOB_TYPE_DOWNLOAD, NULL)))
+    if (!(job = foreground_job(manager, L"isolation", NULL)))
     {
         winetest_pop_context();
         return;
@@ -280,10 +237,7 @@ static void run_job(IBackgroundCopyManager *manager, const struct job_spec *spec
         hr = IBackgroundCopyJob4_AddFile(job, url, local[i]);
         ok(hr == S_OK, "AddFile(%s): %#lx\n", wine_dbgstr_w(url), hr);
     }
-    IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_FOREGROUND);
-    /* A failed attempt is looked at, not retried meanwhile. */
-    IBackgroundCopyJob4_SetMinimumRetryDelay(job, 600);
-    if (spec->credentials) set_credentials(job, spec);
+    if (spec->credentials) set_credentials(job, spec->target, spec->scheme, L"bits", L"secret");
     if (spec->security_flags) set_security_flags(job, spec->security_flags);
     if (spec->proxy != NO_PROXY)
     {
@@ -295,19 +249,7 @@ static void run_job(IBackgroundCopyManager *manager, const struct job_spec *spec
     hr = IBackgroundCopyJob4_Resume(job);
     ok(hr == S_OK, "Resume: %#lx\n", hr);
     state = wait_for_state(job, END_STATES, 60000);
-    if (state == BG_JOB_STATE_ERROR || state == BG_JOB_STATE_TRANSIENT_ERROR)
-    {
-        IBackgroundCopyError *error;
-        BG_ERROR_CONTEXT context;
-
-        hr = IBackgroundCopyJob4_GetError(job, &error);
-        ok(hr == S_OK, "GetError: %#lx\n", hr);
-        if (hr == S_OK)
-        {
-            IBackgroundCopyError_GetError(error, &context, &code);
-            IBackgroundCopyError_Release(error);
-        }
-    }
+    if (state == BG_JOB_STATE_ERROR || state == BG_JOB_STATE_TRANSIENT_ERROR) code = job_error(job);
     if (spec->expected == S_OK)
     {
         ok(state == BG_JOB_STATE_TRANSFERRED, "state %d, error %#lx\n", state, code);
@@ -318,7 +260,7 @@ static void run_job(IBackgroundCopyManager *manager, const struct job_spec *spec
             if (hr == S_OK) state = BG_JOB_STATE_ACKNOWLEDGED;
             for (i = 0; i < ARRAY_SIZE(spec->files) && spec->files[i].path; i++)
             {
-                swprintf(source, MAX_PATH, L"Z:%hs\\%hs", www, strrchr(spec->files[i].path, '/') + 1);
+                source_path(source, strrchr(spec->files[i].path, '/') + 1);
                 ok(same_files(local[i], source), "%s differs from %s\n", wine_dbgstr_w(local[i]), wine_dbgstr_w(source));
                 DeleteFileW(local[i]);
             }
@@ -350,40 +292,42 @@ static void run_job_as_other_owner(HANDLE token, int scenario, int index, const 
 static void check_logs(const struct job_spec *spec, const char *pair_key, int index, int connects)
 {
     char key[64], what[256];
+    const char *any[] = { what, NULL }, *with_user[] = { what, "user=\"bits\"", NULL };
+    const char *no_user[] = { what, "user=\"-\"", NULL }, *no_auth[] = { what, "auth=\"-\"", NULL };
     int i;
 
     winetest_push_context("%s", spec->name);
     for (i = 0; i < ARRAY_SIZE(spec->files) && spec->files[i].path; i++)
     {
         const struct file_spec *file = &spec->files[i];
-        int seen;
+        unsigned int seen;
 
         file_key(key, sizeof(key), pair_key, index, i);
         snprintf(what, sizeof(what), "?%s ", key);
-        seen = log_count(nginx_log, what, NULL);
+        seen = log_count(nginx_log, any);
         winetest_push_context("%s", file->path);
         if (file->logs & SEEN_WITH_USER)
-            ok(log_count(nginx_log, what, "user=\"bits\""), "nginx saw no request for %s with user \"bits\"\n", key);
+            ok(log_count(nginx_log, with_user), "nginx saw no request for %s with user \"bits\"\n", key);
         if (file->logs & SEEN_NO_USER)
         {
             ok(seen, "nginx saw no request for %s\n", key);
-            ok(log_count(nginx_log, what, "user=\"-\"") == seen, "a request for %s carried a Basic user\n", key);
+            ok(log_count(nginx_log, no_user) == seen, "a request for %s carried a Basic user\n", key);
         }
         if (file->logs & SEEN_NO_AUTH)
-            ok(log_count(nginx_log, what, "auth=\"-\"") == seen, "a request for %s carried an Authorization header\n", key);
+            ok(log_count(nginx_log, no_auth) == seen, "a request for %s carried an Authorization header\n", key);
         if (file->logs & NOT_SEEN)
-            ok(!seen, "nginx saw %d requests for %s\n", seen, key);
+            ok(!seen, "nginx saw %u requests for %s\n", seen, key);
         if (file->logs & (PROXIED | DIRECT))
             ok(seen, "nginx saw no request for %s\n", key);
         if ((file->logs & PROXIED) && file->server == PLAIN)
         {
             snprintf(what, sizeof(what), "GET http://127.0.0.1:%d%s?%s ", ports[PLAIN], file->path, key);
-            ok(log_count(proxy_log, what, NULL), "%s not in the proxy's log\n", what);
+            ok(log_count(proxy_log, any), "%s not in the proxy's log\n", what);
         }
         if ((file->logs & PROXIED) && file->server != PLAIN)
             ok(connects > 0, "the proxy saw no CONNECT for %s\n", key);
         if ((file->logs & DIRECT) && file->server == PLAIN)
-            ok(!log_count(proxy_log, what, NULL), "%s went through the proxy\n", key);
+            ok(!log_count(proxy_log, any), "%s went through the proxy\n", key);
         if ((file->logs & DIRECT) && file->server != PLAIN)
             ok(!connects, "%d CONNECT requests while %s was direct\n", connects, key);
         winetest_pop_context();
@@ -403,8 +347,8 @@ static void run_pair(int index, int first, HANDLE other_owner)
 
     winetest_push_context("%s, %s first, %s owner", scenario->name, scenario->jobs[first]->name,
                           other_owner ? "other" : "same");
-    snprintf(pair_key, sizeof(pair_key), "k%lu-%lu-%u", GetCurrentProcessId(), GetTickCount(), ++key_counter);
-    if (!restart_service() || !(manager = get_manager()))
+    make_key(pair_key);
+    if (!(manager = fresh_manager()))
     {
         winetest_pop_context();
         return;
@@ -453,7 +397,6 @@ static BOOL read_environment(void)
         if (!(value = getenv(names[i])) || !(ports[i] = atoi(value))) return FALSE;
     if (!(value = getenv("QMGR_PROXY_PORT")) || !(proxy_port = atoi(value))) return FALSE;
     if (!(value = getenv("QMGR_AUTH_PROXY_PORT")) || !(auth_proxy_port = atoi(value))) return FALSE;
-    snprintf(www, sizeof(www), "%s", getenv("QMGR_WWW") ? getenv("QMGR_WWW") : "");
     snprintf(nginx_log, sizeof(nginx_log), "Z:%s", getenv("QMGR_NGINX_LOG") ? getenv("QMGR_NGINX_LOG") : "");
     snprintf(proxy_log, sizeof(proxy_log), "Z:%s", getenv("QMGR_PROXY_LOG") ? getenv("QMGR_PROXY_LOG") : "");
     return TRUE;

@@ -38,169 +38,12 @@
 #include "wincrypt.h"
 #include "bitsmsg.h"
 
-#define END_STATES ((1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR) | \
-                    (1u << BG_JOB_STATE_TRANSIENT_ERROR))
-
 #define INTERNET_SETTINGS L"Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings"
 
 static WCHAR test_dir[MAX_PATH];
 static int http_port, client_port, revoked_port, crl_good_port, digest_port, proxy_port;
-static char www[MAX_PATH], nginx_log[MAX_PATH], proxy_log[MAX_PATH], digest_log[MAX_PATH];
+static char nginx_log[MAX_PATH], proxy_log[MAX_PATH], digest_log[MAX_PATH];
 static WCHAR pac_url[256];
-static unsigned int key_counter;
-
-/* A query string no other request of any run carries, to find this
- * test's requests in the servers' logs. */
-static void make_key(char *key)
-{
-    snprintf(key, 32, "k%lu-%lu-%u", GetCurrentProcessId(), GetTickCount(), ++key_counter);
-}
-
-static void local_path(WCHAR *path, const WCHAR *name)
-{
-    swprintf(path, MAX_PATH, L"%s\\%s", test_dir, name);
-}
-
-static void source_path(WCHAR *path, const char *name)
-{
-    WCHAR *p;
-
-    swprintf(path, MAX_PATH, L"Z:%hs/%hs", www, name);
-    for (p = path; *p; p++) if (*p == '/') *p = '\\';
-}
-
-/* Whether one line of the log contains every string of the NULL-ended list. */
-static BOOL log_has(const char *log, const char *const *what)
-{
-    char line[8192];
-    BOOL found = FALSE;
-    unsigned int i;
-    FILE *f;
-
-    if (!(f = fopen(log, "r"))) return FALSE;
-    while (!found && fgets(line, sizeof(line), f))
-    {
-        for (i = 0; what[i] && strstr(line, what[i]); i++) ;
-        found = !what[i];
-    }
-    fclose(f);
-    return found;
-}
-
-static IBackgroundCopyManager *fresh_manager(void)
-{
-    if (!restart_service()) return NULL;
-    return get_manager();
-}
-
-static IBackgroundCopyJob4 *start_job(IBackgroundCopyManager *manager, const WCHAR *name,
-                                      const WCHAR *remote, const WCHAR *local)
-{
-    IBackgroundCopyJob4 *job = create_job4(manager, name, BG_JOB_TYPE_DOWNLOAD, NULL);
-    HRESULT hr;
-
-    if (!job) return NULL;
-    hr = IBackgroundCopyJob4_AddFile(job, remote, local);
-    ok(hr == S_OK, "AddFile(%s): %#lx\n", wine_dbgstr_w(remote), hr);
-    IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_FOREGROUND);
-    /* A failed attempt is looked at, not retried meanwhile. */
-    IBackgroundCopyJob4_SetMinimumRetryDelay(job, 600);
-    return job;
-}
-
-static IBackgroundCopyJobHttpOptions *http_options(IBackgroundCopyJob4 *job)
-{
-    IBackgroundCopyJobHttpOptions *options = NULL;
-    HRESULT hr;
-
-    hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
-    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
-    return SUCCEEDED(hr) ? options : NULL;
-}
-
-static void set_security_flags(IBackgroundCopyJob4 *job, ULONG flags)
-{
-    IBackgroundCopyJobHttpOptions *options;
-    HRESULT hr;
-
-    if (!(options = http_options(job))) return;
-    hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, flags);
-    ok(hr == S_OK, "SetSecurityFlags(%#lx): %#lx\n", flags, hr);
-    IBackgroundCopyJobHttpOptions_Release(options);
-}
-
-static void set_credentials(IBackgroundCopyJob4 *job, BG_AUTH_TARGET target, BG_AUTH_SCHEME scheme,
-                            const WCHAR *user, const WCHAR *password)
-{
-    BG_AUTH_CREDENTIALS cred;
-    HRESULT hr;
-
-    cred.Target = target;
-    cred.Scheme = scheme;
-    cred.Credentials.Basic.UserName = (WCHAR *)user;
-    cred.Credentials.Basic.Password = (WCHAR *)password;
-    hr = IBackgroundCopyJob4_SetCredentials(job, &cred);
-    ok(hr == S_OK, "SetCredentials(%d, %d): %#lx\n", target, scheme, hr);
-}
-
-static HRESULT job_error(IBackgroundCopyJob4 *job)
-{
-    IBackgroundCopyError *error;
-    BG_ERROR_CONTEXT context;
-    HRESULT code = S_OK;
-
-    if (IBackgroundCopyJob4_GetError(job, &error) == S_OK)
-    {
-        IBackgroundCopyError_GetError(error, &context, &code);
-        IBackgroundCopyError_Release(error);
-    }
-    return code;
-}
-
-/* Resumes the job and waits for it to end; TRUE when it was transferred
- * and completed with the content of www's file.  Releases the job. */
-static BOOL run_to_completion(IBackgroundCopyJob4 *job, const WCHAR *local, const char *source)
-{
-    WCHAR source_file[MAX_PATH];
-    BG_JOB_STATE state;
-    BOOL ret = FALSE;
-    HRESULT hr;
-
-    hr = IBackgroundCopyJob4_Resume(job);
-    ok(hr == S_OK, "Resume: %#lx\n", hr);
-    state = wait_for_state(job, END_STATES, 60000);
-    ok(state == BG_JOB_STATE_TRANSFERRED, "state %d, error %#lx\n", state, job_error(job));
-    if (state == BG_JOB_STATE_TRANSFERRED)
-    {
-        hr = IBackgroundCopyJob4_Complete(job);
-        ok(hr == S_OK, "Complete: %#lx\n", hr);
-        source_path(source_file, source);
-        ok(same_files(local, source_file), "%s differs from %s\n", wine_dbgstr_w(local), wine_dbgstr_w(source_file));
-        DeleteFileW(local);
-        ret = TRUE;
-    }
-    else IBackgroundCopyJob4_Cancel(job);
-    IBackgroundCopyJob4_Release(job);
-    return ret;
-}
-
-/* Resumes the job and waits for it to fail; checks the error code and
- * that no file was left.  Cancels and releases the job. */
-static void run_to_error(IBackgroundCopyJob4 *job, const WCHAR *local, HRESULT expected)
-{
-    BG_JOB_STATE state;
-    HRESULT hr;
-
-    hr = IBackgroundCopyJob4_Resume(job);
-    ok(hr == S_OK, "Resume: %#lx\n", hr);
-    state = wait_for_state(job, END_STATES, 60000);
-    ok(state == BG_JOB_STATE_ERROR || state == BG_JOB_STATE_TRANSIENT_ERROR, "state %d\n", state);
-    hr = job_error(job);
-    ok(hr == expected, "error %#lx, expected %#lx\n", hr, expected);
-    IBackgroundCopyJob4_Cancel(job);
-    IBackgroundCopyJob4_Release(job);
-    ok(!file_exists(local), "%s left\n", wine_dbgstr_w(local));
-}
 
 /* --- Digest -------------------------------------------------------------- */
 
@@ -219,7 +62,7 @@ static void digest_server_job(const char *route, const char *algorithm)
     if (!(manager = fresh_manager())) return;
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/%hs/4096?%hs", digest_port, route, key);
-    local_path(local, L"digest.bin");
+    local_path(local, test_dir, L"digest.bin");
     if ((job = start_job(manager, L"digest server", url, local)))
     {
         set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_DIGEST, L"bits", L"secret");
@@ -252,7 +95,7 @@ static void test_digest_server(void)
     if ((manager = fresh_manager()))
     {
         swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/digest-stale/4096?%hs", digest_port, key);
-        local_path(local, L"digest-stale.bin");
+        local_path(local, test_dir, L"digest-stale.bin");
         if ((job = start_job(manager, L"digest stale nonce", url, local)))
         {
             set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_DIGEST, L"bits", L"secret");
@@ -266,7 +109,7 @@ static void test_digest_server(void)
     if (!(manager = fresh_manager())) return;
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/digest-md5/4096?%hs", digest_port, key);
-    local_path(local, L"digest-wrong.bin");
+    local_path(local, test_dir, L"digest-wrong.bin");
     if ((job = start_job(manager, L"digest wrong password", url, local)))
     {
         set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_DIGEST, L"bits", L"wrong");
@@ -293,7 +136,7 @@ static void digest_proxy_job(const char *route, const char *algorithm, const WCH
     make_key(key);
     swprintf(proxy, ARRAY_SIZE(proxy), L"127.0.0.1:%d", digest_port);
     swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/%hs/4096?%hs", http_port, route, key);
-    local_path(local, L"digest-proxy.bin");
+    local_path(local, test_dir, L"digest-proxy.bin");
     if ((job = start_job(manager, L"digest proxy", url, local)))
     {
         hr = IBackgroundCopyJob4_SetProxySettings(job, BG_JOB_PROXY_USAGE_OVERRIDE, proxy, NULL);
@@ -319,8 +162,6 @@ static void test_digest_proxy(void)
 
 /* --- client certificates -------------------------------------------------- */
 
-/* The SHA-1 hash (thumbprint) of the test client certificate in the
- * LocalMachine MY store. */
 /* A job to /client/ with the certificate the callback sets (none when
  * NULL): nginx's log shows that certificate for this job's request. */
 static void client_cert_job(const WCHAR *name, HRESULT (*set)(IBackgroundCopyJobHttpOptions *, const void *),
@@ -338,7 +179,7 @@ static void client_cert_job(const WCHAR *name, HRESULT (*set)(IBackgroundCopyJob
     if (!(manager = fresh_manager())) return;
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/client/small.bin?%hs", client_port, key);
-    local_path(local, L"client.bin");
+    local_path(local, test_dir, L"client.bin");
     snprintf(path, sizeof(path), "/client/small.bin?%s ", key);
     if ((job = start_job(manager, name, url, local)))
     {
@@ -410,7 +251,7 @@ static void test_client_certificate(void)
      * that does not exist. */
     if (!(manager = fresh_manager())) return;
     swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/client/small.bin", client_port);
-    local_path(local, L"nocert.bin");
+    local_path(local, test_dir, L"nocert.bin");
     if ((job = start_job(manager, L"no such client certificate", url, local)))
     {
         if ((options = http_options(job)))
@@ -447,7 +288,7 @@ static void crl_job(const WCHAR *name, int port, ULONG flags, HRESULT expected)
     if (!(manager = fresh_manager())) return;
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"https://localhost:%d/small.bin?%hs", port, key);
-    local_path(local, L"crl.bin");
+    local_path(local, test_dir, L"crl.bin");
     snprintf(path, sizeof(path), "/small.bin?%s ", key);
     snprintf(port_str, sizeof(port_str), "port=%d ", port);
     if ((job = start_job(manager, name, url, local)))
@@ -498,7 +339,7 @@ static void proxy_usage_job(const WCHAR *name, BG_JOB_PROXY_USAGE usage, const c
     make_key(key);
     strcat(key, marker);
     swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/small.bin?%hs", http_port, key);
-    local_path(local, L"autodetect.bin");
+    local_path(local, test_dir, L"autodetect.bin");
     if ((job = start_job(manager, name, url, local)))
     {
         hr = IBackgroundCopyJob4_SetProxySettings(job, usage, NULL, NULL);
@@ -571,7 +412,6 @@ START_TEST(netoptions)
         CoUninitialize();
         return;
     }
-    snprintf(www, sizeof(www), "%s", getenv("QMGR_WWW") ? getenv("QMGR_WWW") : "");
     unix_log(nginx_log, "QMGR_NGINX_LOG");
     unix_log(proxy_log, "QMGR_PROXY_LOG");
     unix_log(digest_log, "QMGR_DIGEST_LOG");

@@ -291,4 +291,184 @@ static inline BOOL client_cert_hash(BYTE hash[20])
     return ret;
 }
 
+/* --- Helpers of the units that run jobs against tests/servers.sh ---------- */
+
+/* The states a resumed job ends in, for wait_for_state. */
+#define END_STATES ((1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR) | \
+                    (1u << BG_JOB_STATE_TRANSIENT_ERROR))
+
+/* A query string (32 bytes) no other request of any run carries, to find a test's requests in the logs. */
+static inline void make_key(char *key)
+{
+    static unsigned int counter;
+
+    snprintf(key, 32, "k%lu-%lu-%u", GetCurrentProcessId(), GetTickCount(), ++counter);
+}
+
+/* The file name in the folder dir, as a Windows path. */
+static inline void local_path(WCHAR *path, const WCHAR *dir, const WCHAR *name)
+{
+    swprintf(path, MAX_PATH, L"%s\\%s", dir, name);
+}
+
+/* The file name in the servers' document folder ($QMGR_WWW), as a Windows path. */
+static inline void source_path(WCHAR *path, const char *name)
+{
+    WCHAR *p;
+
+    swprintf(path, MAX_PATH, L"Z:%hs/%hs", getenv("QMGR_WWW") ? getenv("QMGR_WWW") : "", name);
+    for (p = path; *p; p++) if (*p == '/') *p = '\\';
+}
+
+/* How many lines of the log contain every string of the NULL-ended list. */
+static inline unsigned int log_count(const char *log, const char *const *what)
+{
+    unsigned int count = 0, i;
+    char line[8192];
+    FILE *f;
+
+    if (!(f = fopen(log, "r"))) return 0;
+    while (fgets(line, sizeof(line), f))
+    {
+        for (i = 0; what[i] && strstr(line, what[i]); i++) ;
+        if (!what[i]) count++;
+    }
+    fclose(f);
+    return count;
+}
+
+/* Whether one line of the log contains every string of the NULL-ended list. */
+static inline BOOL log_has(const char *log, const char *const *what)
+{
+    return log_count(log, what) > 0;
+}
+
+/* A manager from a service started afresh, with no connection or cached answer of an earlier job. */
+static inline IBackgroundCopyManager *fresh_manager(void)
+{
+    if (!restart_service()) return NULL;
+    return get_manager();
+}
+
+/* A suspended download job at FOREGROUND priority, whose failed attempt is looked at, not retried meanwhile. */
+static inline IBackgroundCopyJob4 *foreground_job(IBackgroundCopyManager *manager, const WCHAR *name, GUID *id)
+{
+    IBackgroundCopyJob4 *job = create_job4(manager, name, BG_JOB_TYPE_DOWNLOAD, id);
+
+    if (!job) return NULL;
+    IBackgroundCopyJob4_SetPriority(job, BG_JOB_PRIORITY_FOREGROUND);
+    IBackgroundCopyJob4_SetMinimumRetryDelay(job, 600);
+    return job;
+}
+
+/* A foreground_job with the one file remote, to local. */
+static inline IBackgroundCopyJob4 *start_job(IBackgroundCopyManager *manager, const WCHAR *name,
+                                             const WCHAR *remote, const WCHAR *local)
+{
+    IBackgroundCopyJob4 *job = foreground_job(manager, name, NULL);
+    HRESULT hr;
+
+    if (!job) return NULL;
+    hr = IBackgroundCopyJob4_AddFile(job, remote, local);
+    ok(hr == S_OK, "AddFile(%s): %#lx\n", wine_dbgstr_w(remote), hr);
+    return job;
+}
+
+/* The job's IBackgroundCopyJobHttpOptions, or NULL. */
+static inline IBackgroundCopyJobHttpOptions *http_options(IBackgroundCopyJob4 *job)
+{
+    IBackgroundCopyJobHttpOptions *options = NULL;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
+    return SUCCEEDED(hr) ? options : NULL;
+}
+
+/* Sets the job's security flags, which must be taken. */
+static inline void set_security_flags(IBackgroundCopyJob4 *job, ULONG flags)
+{
+    IBackgroundCopyJobHttpOptions *options;
+    HRESULT hr;
+
+    if (!(options = http_options(job))) return;
+    hr = IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, flags);
+    ok(hr == S_OK, "SetSecurityFlags(%#lx): %#lx\n", flags, hr);
+    IBackgroundCopyJobHttpOptions_Release(options);
+}
+
+/* Sets the job's credentials for target and scheme, which must be taken; returns SetCredentials' answer. */
+static inline HRESULT set_credentials(IBackgroundCopyJob4 *job, BG_AUTH_TARGET target, BG_AUTH_SCHEME scheme,
+                                      const WCHAR *user, const WCHAR *password)
+{
+    BG_AUTH_CREDENTIALS cred;
+    HRESULT hr;
+
+    cred.Target = target;
+    cred.Scheme = scheme;
+    cred.Credentials.Basic.UserName = (WCHAR *)user;
+    cred.Credentials.Basic.Password = (WCHAR *)password;
+    hr = IBackgroundCopyJob4_SetCredentials(job, &cred);
+    ok(hr == S_OK, "SetCredentials(%d, %d): %#lx\n", target, scheme, hr);
+    return hr;
+}
+
+/* The job's error code, S_OK when it has none. */
+static inline HRESULT job_error(IBackgroundCopyJob4 *job)
+{
+    IBackgroundCopyError *error;
+    BG_ERROR_CONTEXT context;
+    HRESULT code = S_OK;
+
+    if (IBackgroundCopyJob4_GetError(job, &error) == S_OK)
+    {
+        IBackgroundCopyError_GetError(error, &context, &code);
+        IBackgroundCopyError_Release(error);
+    }
+    return code;
+}
+
+/* Runs the job to TRANSFERRED and completes it, local matching source_path(source); releases the job. */
+static inline BOOL run_to_completion(IBackgroundCopyJob4 *job, const WCHAR *local, const char *source)
+{
+    WCHAR source_file[MAX_PATH];
+    BG_JOB_STATE state;
+    BOOL ret = FALSE;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_Resume(job);
+    ok(hr == S_OK, "Resume: %#lx\n", hr);
+    state = wait_for_state(job, END_STATES, 60000);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "state %d, error %#lx\n", state, job_error(job));
+    if (state == BG_JOB_STATE_TRANSFERRED)
+    {
+        hr = IBackgroundCopyJob4_Complete(job);
+        ok(hr == S_OK, "Complete: %#lx\n", hr);
+        source_path(source_file, source);
+        ok(same_files(local, source_file), "%s differs from %s\n", wine_dbgstr_w(local), wine_dbgstr_w(source_file));
+        DeleteFileW(local);
+        ret = TRUE;
+    }
+    else IBackgroundCopyJob4_Cancel(job);
+    IBackgroundCopyJob4_Release(job);
+    return ret;
+}
+
+/* Runs the job to a failure with the expected error, leaving no local file; cancels and releases it. */
+static inline void run_to_error(IBackgroundCopyJob4 *job, const WCHAR *local, HRESULT expected)
+{
+    BG_JOB_STATE state;
+    HRESULT hr;
+
+    hr = IBackgroundCopyJob4_Resume(job);
+    ok(hr == S_OK, "Resume: %#lx\n", hr);
+    state = wait_for_state(job, END_STATES, 60000);
+    ok(state == BG_JOB_STATE_ERROR || state == BG_JOB_STATE_TRANSIENT_ERROR, "state %d\n", state);
+    hr = job_error(job);
+    ok(hr == expected, "error %#lx, expected %#lx\n", hr, expected);
+    IBackgroundCopyJob4_Cancel(job);
+    IBackgroundCopyJob4_Release(job);
+    ok(!file_exists(local), "%s left\n", wine_dbgstr_w(local));
+}
+
 #endif /* __QMGR_TEST_H */

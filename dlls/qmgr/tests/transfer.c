@@ -42,7 +42,7 @@
 static IBackgroundCopyManager *manager;
 static WCHAR test_dir[MAX_PATH];
 static int http_port, fault_port;
-static char www[MAX_PATH], fault_log[MAX_PATH], nginx_log[MAX_PATH];
+static char fault_log[MAX_PATH], nginx_log[MAX_PATH];
 static DWORD run_id;
 static unsigned int key_counter;
 
@@ -58,14 +58,6 @@ static UINT64 filetime_seconds(const FILETIME *ft)
     u.LowPart = ft->dwLowDateTime;
     u.HighPart = ft->dwHighDateTime;
     return u.QuadPart / 10000000;
-}
-
-static void unix_to_dos(const char *unix_path, WCHAR *dos)
-{
-    WCHAR *p;
-
-    swprintf(dos, MAX_PATH, L"Z:%hs", unix_path);
-    for (p = dos; *p; p++) if (*p == '/') *p = '\\';
 }
 
 static void nginx_url(WCHAR *url, const char *path)
@@ -106,11 +98,6 @@ static void fault_url(WCHAR *url, const char *key, const char *format, UINT64 si
 
     expand_path(path, sizeof(path), format, key, size, cut);
     swprintf(url, URL_SIZE, L"http://127.0.0.1:%d%hs", fault_port, path);
-}
-
-static void local_path(WCHAR *path, const WCHAR *name)
-{
-    swprintf(path, MAX_PATH, L"%s\\%s", test_dir, name);
 }
 
 /* A source file for copies: size bytes of version 0. */
@@ -307,8 +294,10 @@ static BOOL nginx_saw_resume(const char *path)
     return ranged;
 }
 
-static IBackgroundCopyJob4 *start_job(const WCHAR *name, const WCHAR *remote, const WCHAR *local,
-                                      BG_JOB_PRIORITY priority)
+/* A download job in the shared manager at the given priority, retried soon after a
+ * transient error (unlike qmgr_test.h's start_job); remote NULL: no file yet. */
+static IBackgroundCopyJob4 *priority_job(const WCHAR *name, const WCHAR *remote, const WCHAR *local,
+                                         BG_JOB_PRIORITY priority)
 {
     IBackgroundCopyJob4 *job = create_job4(manager, name, BG_JOB_TYPE_DOWNLOAD, NULL);
     HRESULT hr;
@@ -331,17 +320,6 @@ static void resume(IBackgroundCopyJob4 *job)
 {
     HRESULT hr = IBackgroundCopyJob4_Resume(job);
     ok(hr == S_OK, "Resume: %#lx\n", hr);
-}
-
-static void set_credentials(IBackgroundCopyJob4 *job)
-{
-    BG_AUTH_CREDENTIALS cred;
-
-    cred.Target = BG_AUTH_TARGET_SERVER;
-    cred.Scheme = BG_AUTH_SCHEME_BASIC;
-    cred.Credentials.Basic.UserName = (WCHAR *)L"bits";
-    cred.Credentials.Basic.Password = (WCHAR *)L"secret";
-    ok(IBackgroundCopyJob4_SetCredentials(job, &cred) == S_OK, "SetCredentials failed\n");
 }
 
 /* Cancel, which leaves no temporary file behind. */
@@ -747,11 +725,8 @@ static void add_file(IBackgroundCopyJob4 *job, const struct file_row *file, cons
 static void set_http_options(IBackgroundCopyJob4 *job, const WCHAR *headers, ULONG flags)
 {
     IBackgroundCopyJobHttpOptions *options;
-    HRESULT hr;
 
-    hr = IBackgroundCopyJob4_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
-    ok(hr == S_OK, "QueryInterface(IBackgroundCopyJobHttpOptions): %#lx\n", hr);
-    if (FAILED(hr)) return;
+    if (!(options = http_options(job))) return;
     if (headers) ok(IBackgroundCopyJobHttpOptions_SetCustomHeaders(options, headers) == S_OK, "SetCustomHeaders\n");
     if (flags) ok(IBackgroundCopyJobHttpOptions_SetSecurityFlags(options, flags) == S_OK, "SetSecurityFlags\n");
     IBackgroundCopyJobHttpOptions_Release(options);
@@ -824,7 +799,6 @@ static void check_transferred(IBackgroundCopyJob4 *job, const struct scenario *r
 /* A completed file holds what it should. */
 static void check_result(const struct file_row *file, const WCHAR *local)
 {
-    char unix_source[MAX_PATH];
     WCHAR source[MAX_PATH];
 
     switch (file->content)
@@ -834,8 +808,7 @@ static void check_result(const struct file_row *file, const WCHAR *local)
         else ok(check_content(local, 0, file->size, file->version), "%s is wrong\n", wine_dbgstr_w(local));
         break;
     case CONTENT_SOURCE:
-        snprintf(unix_source, sizeof(unix_source), "%s/%s", www, file->path);
-        unix_to_dos(unix_source, source);
+        source_path(source, file->path);
         ok(same_files(local, source), "downloaded file differs from the source\n");
         /* The result carries the server's Last-Modified (nginx: the source's date). */
         ok(file_seconds(local) && file_seconds(source) == file_seconds(local), "modification time not the server's\n");
@@ -902,7 +875,7 @@ static void run_row(const struct scenario *row)
         const struct file_row *file = &row->files[count];
 
         file_url(url[count], file, key, cut);
-        local_path(local[count], file->local);
+        local_path(local[count], test_dir, file->local);
         if ((file->origin == LOCAL_PATH || file->origin == FILE_URL) && file->size)
         {
             swprintf(source, ARRAY_SIZE(source), L"%s\\%hs", test_dir, file->path);
@@ -911,7 +884,7 @@ static void run_row(const struct scenario *row)
     }
 
     swprintf(name, ARRAY_SIZE(name), L"%hs", row->name);
-    if (!(job = start_job(name, NULL, NULL, row->priority))) return;
+    if (!(job = priority_job(name, NULL, NULL, row->priority))) return;
     for (i = 0; i < count; i++) if (!row->files[i].later) add_file(job, &row->files[i], url[i], local[i]);
     if (row->no_progress_timeout)
     {
@@ -923,7 +896,7 @@ static void run_row(const struct scenario *row)
         hr = IBackgroundCopyJob4_SetMaximumDownloadTime(job, row->max_download_time);
         ok(hr == S_OK, "SetMaximumDownloadTime: %#lx\n", hr);
     }
-    if (row->credentials) set_credentials(job);
+    if (row->credentials) set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC, L"bits", L"secret");
     if (row->headers || row->security_flags) set_http_options(job, row->headers, row->security_flags);
 
     start = GetTickCount64();
@@ -941,7 +914,7 @@ static void run_row(const struct scenario *row)
             resume(job);
             break;
         case THEN_CREDENTIALS:
-            set_credentials(job);
+            set_credentials(job, BG_AUTH_TARGET_SERVER, BG_AUTH_SCHEME_BASIC, L"bits", L"secret");
             resume(job);
             break;
         case THEN_ADD_FILES:
@@ -999,15 +972,15 @@ static void test_priorities(void)
     BG_JOB_STATE state;
 
     nginx_url(url, "slow/64m.bin");
-    local_path(local_low, L"low.bin");
-    if (!(low = start_job(L"low", url, local_low, BG_JOB_PRIORITY_LOW))) return;
+    local_path(local_low, test_dir, L"low.bin");
+    if (!(low = priority_job(L"low", url, local_low, BG_JOB_PRIORITY_LOW))) return;
     resume(low);
     state = wait_for_state(low, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "low job state %d\n", state);
 
     nginx_url(url, "1m.bin");
-    local_path(local_fg, L"fg.bin");
-    if (!(fg = start_job(L"foreground", url, local_fg, BG_JOB_PRIORITY_FOREGROUND)))
+    local_path(local_fg, test_dir, L"fg.bin");
+    if (!(fg = priority_job(L"foreground", url, local_fg, BG_JOB_PRIORITY_FOREGROUND)))
     {
         cancel(low);
         IBackgroundCopyJob4_Release(low);
@@ -1065,10 +1038,10 @@ static void test_time_slices(void)
     UINT64 moved;
 
     nginx_url(url, "slow/64m.bin");
-    local_path(local_a, L"slice_a.bin");
-    local_path(local_b, L"slice_b.bin");
-    local_path(local_c, L"slice_c.bin");
-    if (!(a = start_job(L"huge normal", url, local_a, BG_JOB_PRIORITY_NORMAL))) return;
+    local_path(local_a, test_dir, L"slice_a.bin");
+    local_path(local_b, test_dir, L"slice_b.bin");
+    local_path(local_c, test_dir, L"slice_c.bin");
+    if (!(a = priority_job(L"huge normal", url, local_a, BG_JOB_PRIORITY_NORMAL))) return;
     resume(a);
     state = wait_for_state(a, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "first job state %d\n", state);
@@ -1077,7 +1050,7 @@ static void test_time_slices(void)
      * running job goes on moving bytes meanwhile), then runs while the huge
      * one waits its turn. */
     nginx_url(url, "small.bin");
-    if (!(b = start_job(L"small normal", url, local_b, BG_JOB_PRIORITY_NORMAL)))
+    if (!(b = priority_job(L"small normal", url, local_b, BG_JOB_PRIORITY_NORMAL)))
     {
         cancel(a);
         IBackgroundCopyJob4_Release(a);
@@ -1096,7 +1069,7 @@ static void test_time_slices(void)
      * stops at its next read. */
     state = wait_for_state(a, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "huge job did not get its turn back: %d\n", state);
-    if (!(c = start_job(L"small high", url, local_c, BG_JOB_PRIORITY_HIGH)))
+    if (!(c = priority_job(L"small high", url, local_c, BG_JOB_PRIORITY_HIGH)))
     {
         cancel(a);
         IBackgroundCopyJob4_Release(a);
@@ -1135,8 +1108,8 @@ static void test_suspend_resume(void)
     /* A query of its own tells this test's requests apart in the log. */
     snprintf(path, sizeof(path), "slow/64m.bin?suspend=%lx-%lu", run_id, GetTickCount());
     nginx_url(url, path);
-    local_path(local, L"suspend.bin");
-    if (!(job = start_job(L"suspend", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    local_path(local, test_dir, L"suspend.bin");
+    if (!(job = priority_job(L"suspend", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
     resume(job);
     state = wait_for_state(job, 1u << BG_JOB_STATE_TRANSFERRING, 60000);
     ok(state == BG_JOB_STATE_TRANSFERRING, "state %d\n", state);
@@ -1175,8 +1148,8 @@ static void test_resume_after_service_stop(void)
 
     snprintf(path, sizeof(path), "slow/64m.bin?restart=%lx-%lu", run_id, GetTickCount());
     nginx_url(url, path);
-    local_path(local, L"restart.bin");
-    if (!(job = start_job(L"service stop", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
+    local_path(local, test_dir, L"restart.bin");
+    if (!(job = priority_job(L"service stop", url, local, BG_JOB_PRIORITY_FOREGROUND))) return;
     hr = IBackgroundCopyJob4_GetId(job, &id);
     ok(hr == S_OK, "GetId: %#lx\n", hr);
     if (FAILED(hr))
@@ -1194,7 +1167,7 @@ static void test_resume_after_service_stop(void)
     IBackgroundCopyJob4_Release(job);
     IBackgroundCopyManager_Release(manager);
 
-    if (!restart_service() || !(manager = get_manager())) return;
+    if (!(manager = fresh_manager())) return;
     hr = IBackgroundCopyManager_GetJob(manager, &id, &j);
     ok(hr == S_OK, "job lost over the restart: %#lx\n", hr);
     if (hr != S_OK) return;
@@ -1282,7 +1255,7 @@ static IBackgroundCopyCallback2 callback = { &callback_vtbl };
 /* A job of one small file with the callback object and the given notify flags. */
 static IBackgroundCopyJob4 *start_callback_job(const WCHAR *name, const WCHAR *url, const WCHAR *local, ULONG flags)
 {
-    IBackgroundCopyJob4 *job = start_job(name, url, local, BG_JOB_PRIORITY_FOREGROUND);
+    IBackgroundCopyJob4 *job = priority_job(name, url, local, BG_JOB_PRIORITY_FOREGROUND);
     HRESULT hr;
 
     if (!job) return NULL;
@@ -1310,7 +1283,7 @@ static void test_callbacks(void)
 
     /* The default flags do not ask for modifications. */
     nginx_url(url, "small.bin");
-    local_path(local, L"callback.bin");
+    local_path(local, test_dir, L"callback.bin");
     if (!(job = start_callback_job(L"callback ok", url, local, 0))) return;
     resume(job);
     ok(!WaitForSingleObject(transferred_event, 60000), "JobTransferred not called\n");
@@ -1332,7 +1305,7 @@ static void test_callbacks(void)
     /* BG_NOTIFY_FILE_TRANSFERRED: IBackgroundCopyCallback2 hears of each file. */
     flags = BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_FILE_TRANSFERRED;
     if (!(job = start_callback_job(L"callback files", url, local, flags))) return;
-    local_path(local2, L"callback2.bin");
+    local_path(local2, test_dir, L"callback2.bin");
     hr = IBackgroundCopyJob4_AddFile(job, url, local2);
     ok(hr == S_OK, "AddFile: %#lx\n", hr);
     resume(job);
@@ -1387,7 +1360,6 @@ START_TEST(transfer)
         skip("no local test servers (run through make check)\n");
         return;
     }
-    snprintf(www, sizeof(www), "%s", getenv("QMGR_WWW") ? getenv("QMGR_WWW") : "");
     snprintf(fault_log, sizeof(fault_log), "Z:%s", getenv("QMGR_FAULT_LOG") ? getenv("QMGR_FAULT_LOG") : "");
     snprintf(nginx_log, sizeof(nginx_log), "Z:%s", getenv("QMGR_NGINX_LOG") ? getenv("QMGR_NGINX_LOG") : "");
     run_id = GetTickCount();
