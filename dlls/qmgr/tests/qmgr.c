@@ -336,7 +336,7 @@ static void test_error_description(void)
     ok(hr == S_OK && text && *text, "BG_E_MAXDOWNLOAD_TIMEOUT: %#lx %s\n", hr, wine_dbgstr_w(text));
     CoTaskMemFree(text);
 
-    /* System codes come from the system. */
+    /* Win32 codes have a text (ours for the file errors, else the system's). */
     text = NULL;
     hr = IBackgroundCopyManager_GetErrorDescription(manager, HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), 0, &text);
     ok(hr == S_OK && text && *text, "ERROR_FILE_NOT_FOUND: %#lx %s\n", hr, wine_dbgstr_w(text));
