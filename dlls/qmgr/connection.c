@@ -48,7 +48,7 @@ struct connection
     DWORD timeout;               /* ms, for connecting, sending and receiving */
     /* bytes received and not yet read: a head's overshoot, or decrypted */
     char *pending;
-    size_t pending_pos, pending_len, pending_size;
+    size_t pending_pos, pending_len;
     /* TLS */
     BOOL tls;
     CredHandle cred;
@@ -619,7 +619,7 @@ static DWORD tls_recv(struct connection *conn, char *buffer, size_t size, size_t
                 if (!(conn->pending = realloc(conn->pending, rest_len))) return ERROR_NOT_ENOUGH_MEMORY;
                 memcpy(conn->pending, rest, rest_len);
                 conn->pending_pos = 0;
-                conn->pending_len = conn->pending_size = rest_len;
+                conn->pending_len = rest_len;
             }
         }
         if (extra && extra->cbBuffer)
@@ -669,7 +669,6 @@ BOOL conn_unread(struct connection *conn, const char *data, size_t len)
     conn->pending = p;
     conn->pending_pos = 0;
     conn->pending_len += len;
-    conn->pending_size = conn->pending_len;
     return TRUE;
 }
 
