@@ -347,105 +347,46 @@ static BOOL parse_challenges(const char *text, struct challenge_list *list)
 
 /* -- strings -------------------------------------------------------------- */
 
-struct buffer
-{
-    char *data;
-    size_t len;
-    size_t size;
-    BOOL oom;
-};
-
-static void buffer_add(struct buffer *b, const char *s, size_t len)
-{
-    if (b->oom) return;
-    if (b->len + len + 1 > b->size)
-    {
-        size_t size = max(b->size * 2, b->len + len + 1);
-        char *data = malloc(max(size, 64));
-
-        if (!data)
-        {
-            b->oom = TRUE;
-            return;
-        }
-        if (b->data) memcpy(data, b->data, b->len);
-        if (b->data)
-        {
-            SecureZeroMemory(b->data, b->size);
-            free(b->data);
-        }
-        b->data = data;
-        b->size = max(size, 64);
-    }
-    memcpy(b->data + b->len, s, len);
-    b->len += len;
-    b->data[b->len] = 0;
-}
-
-static void buffer_str(struct buffer *b, const char *s)
-{
-    buffer_add(b, s, strlen(s));
-}
-
 /* name="value", with '"' and '\' escaped; after a ", " unless first */
-static void buffer_quoted(struct buffer *b, const char *name, const char *value)
+static void text_quoted(struct text *b, const char *name, const char *value)
 {
     const char *p;
 
-    if (b->len && b->data[b->len - 1] != ' ') buffer_str(b, ", ");
-    buffer_str(b, name);
-    buffer_str(b, "=\"");
+    if (b->len && b->data[b->len - 1] != ' ') text_str(b, ", ");
+    text_str(b, name);
+    text_str(b, "=\"");
     for (p = value; *p; p++)
     {
-        if (*p == '"' || *p == '\\') buffer_add(b, "\\", 1);
-        buffer_add(b, p, 1);
+        if (*p == '"' || *p == '\\') text_add(b, "\\", 1);
+        text_add(b, p, 1);
     }
-    buffer_str(b, "\"");
+    text_str(b, "\"");
 }
 
-static void buffer_token(struct buffer *b, const char *name, const char *value)
+static void text_token(struct text *b, const char *name, const char *value)
 {
-    if (b->len && b->data[b->len - 1] != ' ') buffer_str(b, ", ");
-    buffer_str(b, name);
-    buffer_str(b, "=");
-    buffer_str(b, value);
+    if (b->len && b->data[b->len - 1] != ' ') text_str(b, ", ");
+    text_str(b, name);
+    text_str(b, "=");
+    text_str(b, value);
 }
 
-/* The buffer's string, or NULL when out of memory (the buffer is freed). */
-static char *buffer_detach(struct buffer *b)
-{
-    if (b->oom)
-    {
-        if (b->data) SecureZeroMemory(b->data, b->size);
-        free(b->data);
-        return NULL;
-    }
-    return b->data;
-}
-
-static void free_secret_a(char *s)
+void secret_free(char *s)
 {
     if (!s) return;
     SecureZeroMemory(s, strlen(s));
     free(s);
 }
 
-/* s in UTF-8 (malloc'd), NULL as "". */
+/* A credential's user or password in UTF-8 (malloc'd), NULL as "". */
 static char *utf8(const WCHAR *s)
 {
-    int len;
-    char *ret;
-
-    if (!s) s = L"";
-    len = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
-    if (!len || !(ret = malloc(len))) return NULL;
-    WideCharToMultiByte(CP_UTF8, 0, s, -1, ret, len, NULL, NULL);
-    return ret;
+    return strdupWtoA(s ? s : L"");
 }
 
 static const char base64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void buffer_base64(struct buffer *b, const BYTE *data, size_t len)
+static void text_base64(struct text *b, const BYTE *data, size_t len)
 {
     char out[4];
     size_t i;
@@ -460,7 +401,7 @@ static void buffer_base64(struct buffer *b, const BYTE *data, size_t len)
         out[1] = base64_chars[(v >> 12) & 0x3f];
         out[2] = i + 1 < len ? base64_chars[(v >> 6) & 0x3f] : '=';
         out[3] = i + 2 < len ? base64_chars[v & 0x3f] : '=';
-        buffer_add(b, out, 4);
+        text_add(b, out, 4);
     }
 }
 
@@ -497,20 +438,20 @@ static BYTE *base64_decode(const char *s, ULONG *size)
 
 static char *basic_answer(const struct credential *cred)
 {
-    struct buffer b = {0};
+    struct text b = {0};
     char *user = utf8(cred->user), *password = utf8(cred->password), *pair = NULL;
 
     if (user && password && (pair = malloc(strlen(user) + strlen(password) + 2)))
     {
         sprintf(pair, "%s:%s", user, password);
-        buffer_str(&b, "Basic ");
-        buffer_base64(&b, (const BYTE *)pair, strlen(pair));
+        text_str(&b, "Basic ");
+        text_base64(&b, (const BYTE *)pair, strlen(pair));
     }
-    else b.oom = TRUE;
-    free_secret_a(pair);
-    free_secret_a(user);
-    free_secret_a(password);
-    return buffer_detach(&b);
+    else b.failed = TRUE;
+    secret_free(pair);
+    secret_free(user);
+    secret_free(password);
+    return text_detach(&b);
 }
 
 /* -- Digest (RFC 7616) ---------------------------------------------------- */
@@ -615,7 +556,7 @@ static char *digest_answer(struct auth_state *state, struct auth_private *priv, 
 {
     static const char *algorithms[2][2] = {{"MD5", "MD5-sess"}, {"SHA-256", "SHA-256-sess"}};
     struct digest_input in;
-    struct buffer b = {0};
+    struct text b = {0};
     char response[65], hashed_user[65], nc[9], fresh[33];
     char *user = utf8(cred->user), *password = utf8(cred->password);
     ULONG count = state->nc + 1;
@@ -647,29 +588,29 @@ static char *digest_answer(struct auth_state *state, struct auth_private *priv, 
     if (!digest_response(&in, response)) goto fail;
     if (priv->userhash && !digest_hash(state->sha256, hashed_user, user, state->realm, NULL)) goto fail;
 
-    buffer_str(&b, "Digest ");
-    buffer_quoted(&b, "username", priv->userhash ? hashed_user : user);
-    buffer_quoted(&b, "realm", state->realm);
-    buffer_quoted(&b, "uri", uri);
-    if (priv->has_algorithm) buffer_token(&b, "algorithm", algorithms[!!state->sha256][!!priv->sess]);
-    buffer_quoted(&b, "nonce", state->nonce);
+    text_str(&b, "Digest ");
+    text_quoted(&b, "username", priv->userhash ? hashed_user : user);
+    text_quoted(&b, "realm", state->realm);
+    text_quoted(&b, "uri", uri);
+    if (priv->has_algorithm) text_token(&b, "algorithm", algorithms[!!state->sha256][!!priv->sess]);
+    text_quoted(&b, "nonce", state->nonce);
     if (state->qop_auth)
     {
-        buffer_token(&b, "nc", nc);
-        buffer_quoted(&b, "cnonce", cnonce);
-        buffer_token(&b, "qop", "auth");
+        text_token(&b, "nc", nc);
+        text_quoted(&b, "cnonce", cnonce);
+        text_token(&b, "qop", "auth");
     }
-    buffer_quoted(&b, "response", response);
-    if (state->opaque) buffer_quoted(&b, "opaque", state->opaque);
-    if (priv->userhash) buffer_token(&b, "userhash", "true");
-    free_secret_a(user);
-    free_secret_a(password);
-    if (state->qop_auth && !b.oom) state->nc = count;
-    return buffer_detach(&b);
+    text_quoted(&b, "response", response);
+    if (state->opaque) text_quoted(&b, "opaque", state->opaque);
+    if (priv->userhash) text_token(&b, "userhash", "true");
+    secret_free(user);
+    secret_free(password);
+    if (state->qop_auth && !b.failed) state->nc = count;
+    return text_detach(&b);
 
 fail:
-    free_secret_a(user);
-    free_secret_a(password);
+    secret_free(user);
+    secret_free(password);
     return NULL;
 }
 
@@ -854,7 +795,7 @@ static HRESULT sspi_answer(struct auth_private *priv, BG_AUTH_SCHEME scheme, con
     SecBufferDesc in_desc, out_desc;
     SecPkgInfoW *info;
     SECURITY_STATUS status;
-    struct buffer b = {0};
+    struct text b = {0};
     ULONG attrs, max_token = 48000, in_size = 0;
     BYTE *in_data = NULL;
     TimeStamp expiry;
@@ -921,11 +862,11 @@ static HRESULT sspi_answer(struct auth_private *priv, BG_AUTH_SCHEME scheme, con
         free(out_buf.pvBuffer);
         return S_FALSE;
     }
-    buffer_str(&b, scheme_name(scheme));
-    buffer_str(&b, " ");
-    buffer_base64(&b, out_buf.pvBuffer, out_buf.cbBuffer);
+    text_str(&b, scheme_name(scheme));
+    text_str(&b, " ");
+    text_base64(&b, out_buf.pvBuffer, out_buf.cbBuffer);
     free(out_buf.pvBuffer);
-    if (!(*value = buffer_detach(&b))) return E_OUTOFMEMORY;
+    if (!(*value = text_detach(&b))) return E_OUTOFMEMORY;
     return S_OK;
 }
 

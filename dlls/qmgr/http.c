@@ -120,7 +120,7 @@ static ULONG redirect_policy(const struct transfer *t)
     return t->security_flags & BG_HTTP_REDIRECT_POLICY_MASK;
 }
 
-static char *strdupWtoA(const WCHAR *s)
+char *strdupWtoA(const WCHAR *s)
 {
     int len;
     char *ret;
@@ -142,39 +142,51 @@ static WCHAR *strdupAtoW(const char *s)
     return ret;
 }
 
-/* --- a growing request text ---------------------------------------------- */
+/* --- growing texts (net.h) ----------------------------------------------- */
 
-struct text
+void text_free(struct text *b)
 {
-    char *data;
-    size_t len, size;
-    BOOL failed;
-};
+    if (b->data) SecureZeroMemory(b->data, b->size);
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
 
-static void text_add(struct text *b, const char *s, size_t len)
+void text_add(struct text *b, const char *s, size_t len)
 {
-    char *p;
-
     if (b->failed) return;
     if (b->len + len + 1 > b->size)
     {
-        size_t size = max(b->size * 2, b->len + len + 256);
-        if (!(p = realloc(b->data, size)))
+        size_t size = max(b->size * 2, b->len + len + 256), used = b->len;
+        char *data = malloc(size);
+
+        if (data && used) memcpy(data, b->data, used);
+        text_free(b);
+        if (!data)
         {
             b->failed = TRUE;
             return;
         }
-        b->data = p;
+        b->data = data;
         b->size = size;
+        b->len = used;
     }
     memcpy(b->data + b->len, s, len);
     b->len += len;
     b->data[b->len] = 0;
 }
 
-static void text_str(struct text *b, const char *s)
+void text_str(struct text *b, const char *s)
 {
     text_add(b, s, strlen(s));
+}
+
+char *text_detach(struct text *b)
+{
+    char *ret = b->failed ? NULL : b->data;
+
+    if (!ret) text_free(b);
+    memset(b, 0, sizeof(*b));
+    return ret;
 }
 
 static void text_header(struct text *b, const char *name, const char *value)
@@ -248,12 +260,7 @@ static char *header_values(const struct response *r, const char *name)
         while (all.len && (all.data[all.len - 1] == '\r' || all.data[all.len - 1] == ' ')) all.len--;
         text_str(&all, "\n");
     }
-    if (all.failed)
-    {
-        free(all.data);
-        return NULL;
-    }
-    return all.data;
+    return text_detach(&all);
 }
 
 static BOOL header_has_token(const struct response *r, const char *name, const char *token)
@@ -333,12 +340,12 @@ static DWORD read_head(struct connection *conn, struct response *r, BOOL *nothin
     }
     if (err)
     {
-        free(head.data);
+        text_free(&head);
         return err;
     }
     if (!conn_unread(conn, end, head.data + head.len - end))
     {
-        free(head.data);
+        text_free(&head);
         return ERROR_NOT_ENOUGH_MEMORY;
     }
     *end = 0;
@@ -348,7 +355,7 @@ static DWORD read_head(struct connection *conn, struct response *r, BOOL *nothin
         (r->status = parse_number(line + 1, &ok)) < 100 || r->status > 999 || !ok)
     {
         WARN("not an HTTP answer: %s\n", debugstr_an(head.data, min(head.len, 64)));
-        free(head.data);
+        text_free(&head);
         return ERROR_HTTP_INVALID_SERVER_RESPONSE;
     }
     r->keep_alive = head.data[7] == '1';
@@ -582,8 +589,7 @@ static DWORD open_tunnel(struct http_session *session, struct transfer *t, const
 
     memset(&req, 0, sizeof(req));
     text_host(&req, to->host, to->port, TRUE);
-    if (req.failed) return ERROR_NOT_ENOUGH_MEMORY;
-    authority = req.data;
+    if (!(authority = text_detach(&req))) return ERROR_NOT_ENOUGH_MEMORY;
 
     for (round = 0; round < MAX_AUTH_ROUNDS; round++)
     {
@@ -598,11 +604,11 @@ static DWORD open_tunnel(struct http_session *session, struct transfer *t, const
         text_header(&req, "User-Agent", USER_AGENT);
         text_header(&req, "Proxy-Authorization", preset);
         text_str(&req, "\r\n");
-        free(preset);
+        secret_free(preset);
         answer = NULL;
         if (req.failed) err = ERROR_NOT_ENOUGH_MEMORY;
         else err = conn_send(session->conn, req.data, req.len);
-        free(req.data);
+        text_free(&req);
         if (!err) err = read_head(session->conn, &r, &nothing);
         if (err) break;
         *status = r.status;
@@ -617,7 +623,7 @@ static DWORD open_tunnel(struct http_session *session, struct transfer *t, const
         else response_free(&r);
         break;
     }
-    free(answer);
+    secret_free(answer);
     free(authority);
     return err;
 }
@@ -805,19 +811,19 @@ static BOOL send_request(struct transfer *t, struct http_session *session, const
         ret = build_request(&req, t, session, &to, range, validator, preset[server], preset[proxy]);
         for (i = 0; i < CRED_TARGETS; i++)
         {
-            free(preset[i]);
+            secret_free(preset[i]);
             answer[i] = NULL;
         }
         if (!ret)
         {
-            free(req.data);
+            text_free(&req);
             transfer_fail(t, E_OUTOFMEMORY, BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, TRUE);
             break;
         }
         ret = FALSE;
         TRACE("GET %s\n", debugstr_w(to.url));
         err = exchange(session, t, &to, &req, r);
-        free(req.data);
+        text_free(&req);
         if (err)
         {
             session_drop_connection(session);
@@ -896,7 +902,7 @@ static BOOL send_request(struct transfer *t, struct http_session *session, const
         ret = TRUE;
         break;
     }
-    for (i = 0; i < CRED_TARGETS; i++) free(answer[i]);
+    for (i = 0; i < CRED_TARGETS; i++) secret_free(answer[i]);
     /* ALLOW_REPORT: the file's remote name becomes the final URL. */
     if (ret && redirects && redirect_policy(t) == BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT) transfer_set_remote(t, to.url);
     target_free(&to);

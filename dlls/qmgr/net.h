@@ -31,6 +31,23 @@
 
 #include "qmgr_private.h"
 
+/* http.c: a growing byte string, always NUL-terminated, wiped whenever it
+ * moves or is freed, since requests and answers to challenges carry
+ * passwords.  After a failed allocation it stays failed and adds nothing. */
+struct text
+{
+    char *data;
+    size_t len, size;
+    BOOL failed;
+};
+void text_add(struct text *b, const char *s, size_t len);
+void text_str(struct text *b, const char *s);
+void text_free(struct text *b);
+/* The string (the caller frees it), or NULL after a failed allocation. */
+char *text_detach(struct text *b);
+/* s in UTF-8, malloc'd; NULL for NULL. */
+char *strdupWtoA(const WCHAR *s);
+
 /* auth.c: answers to WWW-Authenticate (target BG_AUTH_TARGET_SERVER) and
  * Proxy-Authenticate (BG_AUTH_TARGET_PROXY) challenges.  A job's
  * credentials are used only for the scheme they were set for: Basic
@@ -63,6 +80,8 @@ HRESULT auth_respond(struct auth_state *state, const struct credential creds[CRE
 char *auth_preempt(struct auth_state *state, const struct credential creds[CRED_SCHEMES],
                    const char *method, const char *uri);
 void auth_state_clear(struct auth_state *state);
+/* Wipes and frees a string that held a secret: those values, a password. */
+void secret_free(char *s);
 
 /* proxy.c: the proxy, if any, a job's request for url goes through:
  * BG_JOB_PROXY_USAGE_NO_PROXY direct; OVERRIDE the job's list and bypass
