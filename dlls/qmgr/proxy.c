@@ -497,6 +497,9 @@ struct user_settings
     WCHAR *auto_config_url;
     WCHAR *proxy;
     WCHAR *bypass;
+    /* WinHTTP's own default (netsh winhttp) */
+    WCHAR *default_proxy;
+    WCHAR *default_bypass;
 };
 
 static WCHAR *reg_string(HKEY key, const WCHAR *name)
@@ -555,51 +558,72 @@ static void read_user_settings(struct user_settings *settings)
     RegCloseKey(key);
 }
 
+static void read_default_settings(struct user_settings *settings)
+{
+    WINHTTP_PROXY_INFO info;
+
+    memset(&info, 0, sizeof(info));
+    if (!WinHttpGetDefaultProxyConfiguration(&info)) return;
+    if (info.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY && info.lpszProxy)
+    {
+        settings->default_proxy = strdupW(info.lpszProxy);
+        settings->default_bypass = strdupW(info.lpszProxyBypass);
+    }
+    GlobalFree(info.lpszProxy);
+    GlobalFree(info.lpszProxyBypass);
+}
+
 static void free_user_settings(struct user_settings *settings)
 {
     free(settings->auto_config_url);
     free(settings->proxy);
     free(settings->bypass);
+    free(settings->default_proxy);
+    free(settings->default_bypass);
 }
 
-/* The settings are the prefix user's, the same for every job: a snapshot
- * of them serves every request for a second (reading them costs a WinHTTP
- * call and registry reads, 0.15 ms a request here), so that a job of many
- * small files does not pay that for each.  Under pac_cs. */
+/* The settings are the prefix user's and the machine's, the same for
+ * every job: a snapshot of them serves every request for a second (reading
+ * them costs a WinHTTP call and registry reads, 0.15 ms a request here),
+ * so that a job of many small files does not pay that for each.  Its own
+ * lock: a PAC evaluation under pac_cs never holds it up. */
 #define SETTINGS_CACHE_MS 1000
+static SRWLOCK settings_lock = SRWLOCK_INIT;
 static struct user_settings cached_settings;
 static ULONGLONG cached_settings_time;
 static BOOL settings_cached;
 
-static BOOL copy_user_settings(struct user_settings *dst, const struct user_settings *src)
+static BOOL copy_string(WCHAR **dst, const WCHAR *src)
 {
-    memset(dst, 0, sizeof(*dst));
-    dst->auto_detect = src->auto_detect;
-    if ((src->auto_config_url && !(dst->auto_config_url = strdupW(src->auto_config_url))) ||
-        (src->proxy && !(dst->proxy = strdupW(src->proxy))) ||
-        (src->bypass && !(dst->bypass = strdupW(src->bypass))))
-    {
-        free_user_settings(dst);
-        memset(dst, 0, sizeof(*dst));
-        return FALSE;
-    }
-    return TRUE;
+    return !src || (*dst = strdupW(src));
 }
 
 static void get_user_settings(struct user_settings *settings)
 {
+    const struct user_settings *c = &cached_settings;
     ULONGLONG now = GetTickCount64();
 
-    EnterCriticalSection(&pac_cs);
+    AcquireSRWLockExclusive(&settings_lock);
     if (!settings_cached || now - cached_settings_time >= SETTINGS_CACHE_MS)
     {
         free_user_settings(&cached_settings);
+        memset(&cached_settings, 0, sizeof(cached_settings));
         read_user_settings(&cached_settings);
+        read_default_settings(&cached_settings);
         cached_settings_time = now;
         settings_cached = TRUE;
     }
-    if (!copy_user_settings(settings, &cached_settings)) read_user_settings(settings);
-    LeaveCriticalSection(&pac_cs);
+    memset(settings, 0, sizeof(*settings));
+    settings->auto_detect = c->auto_detect;
+    if (!copy_string(&settings->auto_config_url, c->auto_config_url) || !copy_string(&settings->proxy, c->proxy) ||
+        !copy_string(&settings->bypass, c->bypass) || !copy_string(&settings->default_proxy, c->default_proxy) ||
+        !copy_string(&settings->default_bypass, c->default_bypass))
+    {
+        /* Out of memory: none of them rather than some. */
+        free_user_settings(settings);
+        memset(settings, 0, sizeof(*settings));
+    }
+    ReleaseSRWLockExclusive(&settings_lock);
 }
 
 static WCHAR *get_env(const WCHAR *name)
@@ -624,7 +648,6 @@ static WCHAR *get_env(const WCHAR *name)
 static HRESULT preconfig(const WCHAR *url, const struct target *target, char **host, USHORT *port)
 {
     struct user_settings settings;
-    WINHTTP_PROXY_INFO info;
     WCHAR *env_proxy, *env_bypass;
     HRESULT hr = S_FALSE;
 
@@ -635,10 +658,9 @@ static HRESULT preconfig(const WCHAR *url, const struct target *target, char **h
         hr = autoproxy(url, target, settings.auto_detect, settings.auto_config_url, host, port);
     if (hr == S_FALSE && settings.proxy)
         hr = from_list(settings.proxy, settings.bypass, target, host, port);
-    free_user_settings(&settings);
-    if (hr != S_FALSE) return hr;
 
-    if ((env_proxy = get_env(L"http_proxy")))
+    env_proxy = hr == S_FALSE ? get_env(L"http_proxy") : NULL;
+    if (env_proxy)
     {
         env_bypass = get_env(L"no_proxy");
         TRACE("$http_proxy %s, $no_proxy %s\n", debugstr_w(env_proxy), debugstr_w(env_bypass));
@@ -651,20 +673,16 @@ static HRESULT preconfig(const WCHAR *url, const struct target *target, char **h
         }
         free(env_proxy);
         free(env_bypass);
-        return hr;
     }
 
-    memset(&info, 0, sizeof(info));
-    if (WinHttpGetDefaultProxyConfiguration(&info))
+    /* WinHTTP's default only when $http_proxy says nothing. */
+    else if (hr == S_FALSE && settings.default_proxy)
     {
-        if (info.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY && info.lpszProxy)
-        {
-            TRACE("WinHTTP default: %s, bypass %s\n", debugstr_w(info.lpszProxy), debugstr_w(info.lpszProxyBypass));
-            hr = from_list(info.lpszProxy, info.lpszProxyBypass, target, host, port);
-        }
-        GlobalFree(info.lpszProxy);
-        GlobalFree(info.lpszProxyBypass);
+        TRACE("WinHTTP default: %s, bypass %s\n", debugstr_w(settings.default_proxy),
+              debugstr_w(settings.default_bypass));
+        hr = from_list(settings.default_proxy, settings.default_bypass, target, host, port);
     }
+    free_user_settings(&settings);
     return hr;
 }
 
