@@ -655,10 +655,26 @@ static BOOL get_owner(struct parser *p, struct owner *owner)
     return ret;
 }
 
+/* count bytes from the first 2 * count hex digits of text; FALSE when it
+ * has fewer. */
+static BOOL hex_to_bytes(const char *text, BYTE *bytes, size_t count)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++)
+    {
+        char byte[3] = { text[2 * i], 0, 0 };
+
+        if (!isxdigit((unsigned char)byte[0]) || !isxdigit((unsigned char)(byte[1] = text[2 * i + 1])))
+            return FALSE;
+        bytes[i] = strtoul(byte, NULL, 16);
+    }
+    return TRUE;
+}
+
 static BOOL get_certificate(struct parser *p, struct client_certificate *cert)
 {
     char *hash;
-    DWORD i;
 
     client_certificate_clear(cert);
     cert->set = TRUE;
@@ -666,13 +682,7 @@ static BOOL get_certificate(struct parser *p, struct client_certificate *cert)
     cert->store = get_string(p);
     cert->subject = get_string(p);
     if (!(hash = next_token(p)) || !strcmp(hash, "-")) return TRUE;
-    for (i = 0; i < sizeof(cert->hash) && isxdigit((unsigned char)hash[2 * i]) &&
-                isxdigit((unsigned char)hash[2 * i + 1]); i++)
-    {
-        char byte[3] = { hash[2 * i], hash[2 * i + 1], 0 };
-        cert->hash[i] = strtoul(byte, NULL, 16);
-    }
-    cert->has_hash = i == sizeof(cert->hash);
+    cert->has_hash = hex_to_bytes(hash, cert->hash, sizeof(cert->hash));
     return cert->has_hash;
 }
 
@@ -699,23 +709,17 @@ static BOOL credential_unseal(const GUID *id, unsigned int target, unsigned int 
     BYTE entropy_bytes[18];
     DWORD lengths[2], user_bytes, password_bytes;
     WCHAR *user = NULL, *password = NULL;
-    size_t len = strlen(text), i;
+    size_t len = strlen(text);
     BOOL ok = FALSE;
     char *copy;
 
     if (!len || len % 2) return FALSE;
-    for (i = 0; i < len; i++) if (!isxdigit((unsigned char)text[i])) return FALSE;
-    if (!(copy = strdup(text))) return FALSE;
     in.cbData = len / 2;
-    if (!(in.pbData = malloc(in.cbData)))
+    if (!(in.pbData = malloc(in.cbData))) return FALSE;
+    if (!hex_to_bytes(text, in.pbData, in.cbData) || !(copy = strdup(text)))
     {
-        free(copy);
+        free(in.pbData);
         return FALSE;
-    }
-    for (i = 0; i < in.cbData; i++)
-    {
-        char byte[3] = { text[2 * i], text[2 * i + 1], 0 };
-        in.pbData[i] = strtoul(byte, NULL, 16);
     }
     seal_entropy(id, target, scheme, entropy_bytes);
     entropy.cbData = sizeof(entropy_bytes);
