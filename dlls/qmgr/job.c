@@ -85,9 +85,12 @@ void credentials_clear(struct credential creds[CRED_TARGETS][CRED_SCHEMES])
         for (s = 0; s < CRED_SCHEMES; s++) credential_clear(&creds[t][s]);
 }
 
+/* A change to keep: job_leave() puts it in the store's journal before the
+ * client's call returns; the store's compaction writes it otherwise. */
 void job_touch(struct job *job)
 {
     GetSystemTimeAsFileTime(&job->times.ModificationTime);
+    job->unsaved = TRUE;
     job_modified(job);
     store_job_changed(job);
 }
@@ -177,9 +180,13 @@ HRESULT job_enter_modify(struct job *job)
     return S_OK;
 }
 
+/* Unlocks the job; what was changed is on disk when it returns. */
 void job_leave(struct job *job)
 {
+    BOOL unsaved = job->unsaved;
+
     LeaveCriticalSection(&job->cs);
+    if (unsaved) store_commit(job);
 }
 
 void job_addref(struct job *job)
@@ -222,6 +229,7 @@ char *job_to_record(struct job *job, size_t *len, BOOL *gone)
 
     EnterCriticalSection(&job->cs);
     if (!(*gone = state_is_final(job->state))) record = job_write_record(job, len);
+    if (record || *gone) job->unsaved = FALSE;
     LeaveCriticalSection(&job->cs);
     return record;
 }
@@ -554,8 +562,6 @@ static HRESULT WINAPI job_Cancel(IBackgroundCopyJob4 *iface)
 
     manager_remove_job(job);
     scheduler_wake();
-    /* A client often exits right after; the prefix may stop with it. */
-    store_sync();
     return hr;
 }
 
@@ -589,7 +595,6 @@ static HRESULT WINAPI job_Complete(IBackgroundCopyJob4 *iface)
 
     manager_remove_job(job);
     scheduler_wake();
-    store_sync();
     return hr;
 }
 
@@ -1606,7 +1611,8 @@ void job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp)
     EnterCriticalSection(&job->cs);
     free(file->temp);
     file->temp = strdupW(temp);
-    LeaveCriticalSection(&job->cs);
+    job->unsaved = TRUE;
+    job_leave(job);
 }
 
 /* The validator of the bytes in the temporary file. */
@@ -1621,8 +1627,9 @@ void job_file_set_validator(struct job *job, struct file *file, LONG generation,
         file->etag = strdupW(etag);
         file->last_modified = strdupW(last_modified);
         file->remote_time = *remote_time;
+        job->unsaved = TRUE;
     }
-    LeaveCriticalSection(&job->cs);
+    job_leave(job);
 }
 
 void job_file_progress(struct job *job, struct file *file, LONG generation, UINT64 transferred, UINT64 total)
@@ -1650,7 +1657,7 @@ void job_file_done(struct job *job, struct file *file, LONG generation)
         job_touch(job);
         if (wants_notification(job, BG_NOTIFY_FILE_TRANSFERRED)) notify_file_transferred(job, file, job->callback);
     }
-    LeaveCriticalSection(&job->cs);
+    job_leave(job);
 }
 
 /* A redirect the client asked to hear of changed the file's remote name. */
@@ -1665,7 +1672,7 @@ void job_file_set_remote(struct job *job, struct file *file, LONG generation, co
         file->remote = copy;
         job_touch(job);
     }
-    LeaveCriticalSection(&job->cs);
+    job_leave(job);
 }
 
 /* --- turns: what the scheduler decides for a job ------------------------ */
@@ -1849,7 +1856,7 @@ BOOL job_turn_ended(struct job *job, LONG generation, BOOL stopping, const struc
             }
         }
     }
-    LeaveCriticalSection(&job->cs);
+    job_leave(job);
     job_release_worker(job);
     return notify;
 }

@@ -107,6 +107,7 @@ struct job
     LONG generation;             /* bumped by Suspend/Cancel/Complete: running transfers stop */
     BOOL running;                /* a worker holds it */
     BOOL modification_pending;   /* a JobModification call is on its way */
+    BOOL unsaved;                /* changed since its last entry in the store */
 };
 
 static inline struct job *impl_from_IBackgroundCopyJob4(IBackgroundCopyJob4 *iface)

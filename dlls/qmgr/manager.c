@@ -220,7 +220,7 @@ static HRESULT WINAPI manager_CreateJob(IBackgroundCopyManager *iface, LPCWSTR n
         return hr;
     }
 
-    if (SUCCEEDED(hr = manager_add_job(job, &caller))) store_job_changed(job);
+    if (SUCCEEDED(hr = manager_add_job(job, &caller))) store_commit(job);
     owner_free(&caller);
 
     if (FAILED(hr))

@@ -194,6 +194,7 @@ HRESULT error_description(HRESULT code, DWORD langid, WCHAR **text);
 HRESULT store_start(void);
 void store_stop(void);
 void store_job_changed(struct job *job);
+void store_commit(struct job *job);
 void store_sync(void);
 
 /* the ordinary child that keeps the prefix up while jobs have work */

@@ -72,6 +72,17 @@ static inline void list_remove(struct list *elem)
     elem->next = elem->prev = elem;
 }
 
+/* Moves every element of src to the end of dst, leaving src empty. */
+static inline void list_move_tail(struct list *dst, struct list *src)
+{
+    if (src->next == src) return;
+    src->next->prev = dst->prev;
+    dst->prev->next = src->next;
+    src->prev->next = dst;
+    dst->prev = src->prev;
+    src->next = src->prev = src;
+}
+
 static inline struct list *list_head(const struct list *list)
 {
     return list->next == list ? NULL : list->next;

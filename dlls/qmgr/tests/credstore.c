@@ -75,6 +75,17 @@ static BOOL write_file(const WCHAR *path, const char *data)
     return written == strlen(data);
 }
 
+/* Writes an edited entry of the store, its header fixed; frees it. */
+static void write_entry(const WCHAR *path, char *edited)
+{
+    char *entry = store_entry_fixed(edited);
+
+    ok(entry != NULL, "no entry header in %s\n", wine_dbgstr_w(path));
+    if (entry) ok(write_file(path, entry), "cannot write %s\n", wine_dbgstr_w(path));
+    free(entry);
+    free(edited);
+}
+
 /* The job's "credentials" line in the store, without its newline, or NULL. */
 static char *credentials_line(const GUID *id)
 {
@@ -342,8 +353,7 @@ static void test_moved_blob(void)
         if (record && (end = strstr(record, "\nend")) && (edited = malloc(strlen(record) + strlen(line) + 8)))
         {
             sprintf(edited, "%.*s\n%s%s", (int)(end - record), record, line, end);
-            ok(write_file(path, edited), "cannot write %s\n", wine_dbgstr_w(path));
-            free(edited);
+            write_entry(path, edited);
         }
         free(record);
         job_file(&broken_id, path);
@@ -351,8 +361,7 @@ static void test_moved_blob(void)
         if (record && (end = strstr(record, "\nend")) && (edited = malloc(strlen(record) + sizeof(garbage) + 8)))
         {
             sprintf(edited, "%.*s\n%s%s", (int)(end - record), record, garbage, end + 1);
-            ok(write_file(path, edited), "cannot write %s\n", wine_dbgstr_w(path));
-            free(edited);
+            write_entry(path, edited);
         }
         free(record);
         free(line);

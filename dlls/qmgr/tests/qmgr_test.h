@@ -34,6 +34,7 @@
 #include "bits2_5.h"
 #include "bits3_0.h"
 #include "winsvc.h"
+#include "winternl.h"
 #include "wincrypt.h"
 #include "wine/test.h"
 #include "qmgr_bits.h"
@@ -469,6 +470,28 @@ static inline void run_to_error(IBackgroundCopyJob4 *job, const WCHAR *local, HR
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
     ok(!file_exists(local), "%s left\n", wine_dbgstr_w(local));
+}
+
+/* The job store's files (dlls/qmgr/store.c) hold entries
+ * "qmgr-entry SEQUENCE {GUID} LENGTH CRC32\n" followed by the job's
+ * record.  An entry whose record a test edited, with its header made to
+ * match again (same sequence and id), malloc'ed; NULL if it has no header. */
+static inline char *store_entry_fixed(const char *edited)
+{
+    char seq_id[80], *ret;
+    const char *record = strchr(edited, '\n');
+    DWORD len;
+
+    if (!record || strncmp(edited, "qmgr-entry ", 11) || sscanf(edited, "qmgr-entry %79[^\n]", seq_id) != 1)
+        return NULL;
+    /* drop LENGTH and CRC32, the last two fields */
+    *strrchr(seq_id, ' ') = 0;
+    *strrchr(seq_id, ' ') = 0;
+    record++;
+    len = strlen(record);
+    if ((ret = malloc(len + 128)))
+        sprintf(ret, "qmgr-entry %s %lu %08lx\n%s", seq_id, len, RtlComputeCrc32(0, (const BYTE *)record, len), record);
+    return ret;
 }
 
 #endif /* __QMGR_TEST_H */
