@@ -26,13 +26,7 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
-#define MAX_CUSTOM_HEADERS 16384   /* characters, the terminator included */
 #define CERT_HASH_SIZE     20
-
-#define ALL_SECURITY_FLAGS (BG_SSL_ENABLE_CRL_CHECK | BG_SSL_IGNORE_CERT_CN_INVALID | \
-                            BG_SSL_IGNORE_CERT_DATE_INVALID | BG_SSL_IGNORE_UNKNOWN_CA | \
-                            BG_SSL_IGNORE_CERT_WRONG_USAGE | BG_HTTP_REDIRECT_POLICY_MASK | \
-                            BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP)
 
 static inline struct job *impl_from_IBackgroundCopyJobHttpOptions(IBackgroundCopyJobHttpOptions *iface)
 {

@@ -804,9 +804,6 @@ static HRESULT WINAPI job_GetPriority(IBackgroundCopyJob4 *iface, BG_JOB_PRIORIT
     return get_job_value(job, (DWORD *)&job->priority, (DWORD *)priority);
 }
 
-#define ALL_NOTIFY_FLAGS (BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_DISABLE | \
-                          BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED)
-
 static HRESULT WINAPI job_SetNotifyFlags(IBackgroundCopyJob4 *iface, ULONG flags)
 {
     struct job *job = impl_from_IBackgroundCopyJob4(iface);
@@ -1273,7 +1270,8 @@ static int range_compare(const void *a, const void *b)
     return ra->InitialOffset < rb->InitialOffset ? -1 : ra->InitialOffset > rb->InitialOffset;
 }
 
-static HRESULT check_ranges(BG_FILE_RANGE *ranges, DWORD count)
+/* Sorts the ranges; fails as AddFileWithRanges does. */
+HRESULT check_ranges(BG_FILE_RANGE *ranges, DWORD count)
 {
     DWORD i;
 
@@ -1351,9 +1349,6 @@ static HRESULT WINAPI job_GetFileACLFlags(IBackgroundCopyJob4 *iface, DWORD *fla
     TRACE("%p %p\n", job, flags);
     return get_job_value(job, &job->acl_flags, flags);
 }
-
-#define ALL_PEER_FLAGS (BG_JOB_ENABLE_PEERCACHING_CLIENT | BG_JOB_ENABLE_PEERCACHING_SERVER | \
-                        BG_JOB_DISABLE_BRANCH_CACHE)
 
 static HRESULT WINAPI job_SetPeerCachingFlags(IBackgroundCopyJob4 *iface, DWORD flags)
 {

@@ -129,6 +129,7 @@ HRESULT job_enter_modify(struct job *job);
 void job_leave(struct job *job);
 HRESULT set_job_value(struct job *job, DWORD *field, DWORD value);
 HRESULT get_job_value(struct job *job, const DWORD *field, DWORD *ret);
+HRESULT check_ranges(BG_FILE_RANGE *ranges, DWORD count);
 
 /* jobrecord.c: the property tables */
 void job_free_properties(struct job *job);

@@ -68,6 +68,11 @@ enum property_type
 
 /* Flags of a row. */
 #define TAKE_OWNERSHIP_CLEARS 0x1   /* the new owner must not inherit it */
+#define LIMIT_IS_MASK         0x2   /* numbers: limit holds every bit allowed */
+
+/* Longest validator a server's response may leave, and error protocol. */
+#define MAX_VALIDATOR 4096
+#define MAX_PROTOCOL  16
 
 struct property
 {
@@ -75,7 +80,7 @@ struct property
     enum property_type type;
     size_t offset;                    /* in struct job or struct file */
     size_t transfer_offset;           /* in struct transfer, or NO_FIELD */
-    UINT64 limit;                     /* numbers: highest value; strings: longest length; 0: none */
+    UINT64 limit;                     /* numbers: highest value (or mask); strings: longest length; 0: none */
     HRESULT (*check)(const WCHAR *);  /* strings: the check a client's value passes */
     unsigned int flags;
 };
@@ -104,20 +109,20 @@ static const struct property job_properties[] =
     { "name",        PROP_STRING,      JOB(name),                NO_FIELD, MAX_DISPLAY_NAME },
     { "owner",       PROP_OWNER,       JOB(owner),               TRANSFER(owner) },
     { "description", PROP_STRING,      JOB(description),         NO_FIELD, MAX_DESCRIPTION },
-    { "notify",      PROP_ULONG,       JOB(notify_flags),        NO_FIELD },
+    { "notify",      PROP_ULONG,       JOB(notify_flags),        NO_FIELD, ALL_NOTIFY_FLAGS, NULL, LIMIT_IS_MASK },
     { "notify",      PROP_STRING,      JOB(notify_program),      NO_FIELD, MAX_PATH - 1, NULL, TAKE_OWNERSHIP_CLEARS },
     { "notify",      PROP_STRING,      JOB(notify_parameters),   NO_FIELD, MAX_NOTIFY_PARAMETERS, NULL, TAKE_OWNERSHIP_CLEARS },
     { "timeouts",    PROP_ULONG,       JOB(retry_delay),         NO_FIELD },
     { "timeouts",    PROP_ULONG,       JOB(no_progress_timeout), TRANSFER(no_progress_timeout) },
     { "timeouts",    PROP_ULONG,       JOB(max_download_time),   NO_FIELD },
-    { "flags",       PROP_ULONG,       JOB(peer_flags),          NO_FIELD },
-    { "flags",       PROP_ULONG,       JOB(acl_flags),           TRANSFER(acl_flags) },
+    { "flags",       PROP_ULONG,       JOB(peer_flags),          NO_FIELD, ALL_PEER_FLAGS, NULL, LIMIT_IS_MASK },
+    { "flags",       PROP_ULONG,       JOB(acl_flags),           TRANSFER(acl_flags), BG_COPY_FILE_ALL, NULL, LIMIT_IS_MASK },
     { "proxy",       PROP_ULONG,       JOB(proxy_usage),         TRANSFER(proxy_usage), BG_JOB_PROXY_USAGE_AUTODETECT },
     { "proxy",       PROP_STRING,      JOB(proxy_list),          TRANSFER(proxy_list), MAX_PROXY_LIST },
     { "proxy",       PROP_STRING,      JOB(proxy_bypass),        TRANSFER(proxy_bypass), MAX_PROXY_LIST },
     { "reply",       PROP_STRING,      JOB(reply_name),          NO_FIELD, 0, check_local_name },
-    { "http",        PROP_ULONG,       JOB(security_flags),      TRANSFER(security_flags) },
-    { "http",        PROP_STRING,      JOB(custom_headers),      TRANSFER(custom_headers), 0, NULL, TAKE_OWNERSHIP_CLEARS },
+    { "http",        PROP_ULONG,       JOB(security_flags),      TRANSFER(security_flags), ALL_SECURITY_FLAGS, NULL, LIMIT_IS_MASK },
+    { "http",        PROP_STRING,      JOB(custom_headers),      TRANSFER(custom_headers), MAX_CUSTOM_HEADERS - 1, NULL, TAKE_OWNERSHIP_CLEARS },
     { "certificate", PROP_CERTIFICATE, JOB(certificate),         TRANSFER(certificate), 0, NULL, TAKE_OWNERSHIP_CLEARS },
     { "times",       PROP_FILETIME,    JOB(times.CreationTime),  NO_FIELD },
     { "times",       PROP_FILETIME,    JOB(times.ModificationTime), NO_FIELD },
@@ -133,8 +138,8 @@ static const struct property file_properties[] =
     { "file", PROP_STRING,   FILE_(remote),                    TRANSFER(remote), MAX_REMOTE_NAME, check_remote_name },
     { "file", PROP_STRING,   FILE_(local),                     TRANSFER(local), 0, check_local_name },
     { "file", PROP_STRING,   FILE_(temp),                      TRANSFER(temp), 0, check_local_name },
-    { "file", PROP_STRING,   FILE_(etag),                      TRANSFER(etag) },
-    { "file", PROP_STRING,   FILE_(last_modified),             TRANSFER(last_modified) },
+    { "file", PROP_STRING,   FILE_(etag),                      TRANSFER(etag), MAX_VALIDATOR },
+    { "file", PROP_STRING,   FILE_(last_modified),             TRANSFER(last_modified), MAX_VALIDATOR },
     { "file", PROP_FILETIME, FILE_(remote_time),               TRANSFER(remote_time) },
     { "file", PROP_BOOL,     FILE_(progress.Completed),        NO_FIELD },
     { "file", PROP_BOOL,     FILE_(renamed),                   NO_FIELD },
@@ -372,6 +377,28 @@ struct record_out
     BOOL failed;
 };
 
+/* Room for more bytes after the text; FALSE, with the text freed and the
+ * record failed, when there is no memory. */
+static BOOL reserve(struct record_out *b, size_t more)
+{
+    size_t size;
+    char *data;
+
+    if (b->len + more <= b->size) return TRUE;
+    size = max(b->size * 2, b->len + more + 1024);
+    if (!(data = realloc(b->data, size)))
+    {
+        free(b->data);
+        b->data = NULL;
+        b->failed = TRUE;
+        b->len = b->size = 0;
+        return FALSE;
+    }
+    b->data = data;
+    b->size = size;
+    return TRUE;
+}
+
 static void put(struct record_out *b, const char *format, ...)
 {
     va_list args;
@@ -384,20 +411,23 @@ static void put(struct record_out *b, const char *format, ...)
         len = vsnprintf(b->data + b->len, b->size - b->len, format, args);
         va_end(args);
         if (len >= 0 && b->len + len < b->size) break;
-        b->size = max(b->size * 2, b->len + len + 1024);
-        if (!(b->data = realloc(b->data, b->size)))
-        {
-            b->failed = TRUE;
-            b->len = b->size = 0;
-            return;
-        }
+        if (len < 0 || !reserve(b, len + 1)) return;
     }
     b->len += len;
 }
 
+/* Appends len bytes as they are. */
+static void put_bytes(struct record_out *b, const char *bytes, size_t len)
+{
+    if (b->failed || !reserve(b, len + 1)) return;
+    memcpy(b->data + b->len, bytes, len);
+    b->len += len;
+    b->data[b->len] = 0;
+}
+
 static void put_string(struct record_out *b, const WCHAR *s)
 {
-    char utf8[4096], *p;
+    char buffer[4096], *text, *p, *start;
     int len;
 
     if (!s)
@@ -407,20 +437,23 @@ static void put_string(struct record_out *b, const WCHAR *s)
     }
     put(b, " \"");
     len = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
-    p = len > sizeof(utf8) ? malloc(len) : utf8;
-    if (!p)
+    if (!(text = len > sizeof(buffer) ? malloc(len) : buffer))
     {
         b->failed = TRUE;
         return;
     }
-    WideCharToMultiByte(CP_UTF8, 0, s, -1, p, len, NULL, NULL);
-    for (len = 0; p[len]; len++)
+    WideCharToMultiByte(CP_UTF8, 0, s, -1, text, len, NULL, NULL);
+    /* Escaped: what would end the token or the line, and the escape. */
+    for (start = p = text; *p; p++)
     {
-        unsigned char c = p[len];
-        if (c <= ' ' || c == '%' || c == '"' || c == 0x7f) put(b, "%%%02x", c);
-        else put(b, "%c", c);
+        unsigned char c = *p;
+        if (c > ' ' && c != '%' && c != '"' && c != 0x7f) continue;
+        put_bytes(b, start, p - start);
+        put(b, "%%%02x", c);
+        start = p + 1;
     }
-    if (p != utf8) free(p);
+    put_bytes(b, start, p - start);
+    if (text != buffer) free(text);
     put(b, "\"");
 }
 
@@ -579,14 +612,23 @@ static char *next_token(struct parser *p)
     return start;
 }
 
+/* Decimal digits only, and no more than a UINT64 holds. */
 static UINT64 get_number(struct parser *p)
 {
-    char *token = next_token(p), *end;
-    UINT64 value;
+    char *token = next_token(p);
+    UINT64 value = 0;
 
     if (!token) return 0;
-    value = _strtoui64(token, &end, 10);
-    if (*end) p->failed = TRUE;
+    if (!*token) p->failed = TRUE;
+    for (; *token; token++)
+    {
+        if (*token < '0' || *token > '9' || value > (~(UINT64)0 - (*token - '0')) / 10)
+        {
+            p->failed = TRUE;
+            return 0;
+        }
+        value = value * 10 + (*token - '0');
+    }
     return value;
 }
 
@@ -807,8 +849,9 @@ static BOOL get_value(struct parser *p, const struct property *prop, void *base)
     case PROP_ULONG:
     case PROP_BOOL:
         number = get_number(p);
-        if (prop->type == PROP_BOOL) number = !!number;
-        ok = number <= (prop->limit ? prop->limit : ULONG_MAX);
+        if (prop->type == PROP_BOOL) ok = number <= 1;
+        else if (prop->flags & LIMIT_IS_MASK) ok = !(number & ~prop->limit);
+        else ok = number <= (prop->limit ? prop->limit : ULONG_MAX);
         *(ULONG *)field = number;
         break;
     case PROP_UINT64:
@@ -877,6 +920,28 @@ static BOOL get_error(struct parser *p, struct job *job, ULONG *error_file)
     return !p->failed;
 }
 
+/* What the values of a record must agree on, as a client's calls would
+ * have left them. */
+static BOOL record_consistent(struct job *job, ULONG error_file)
+{
+    struct file *file;
+
+    if (job->file_count > (job->type == BG_JOB_TYPE_DOWNLOAD ? MAX_FILES_PER_JOB : 1)) return FALSE;
+    /* The file an error names must be one of the job's. */
+    if (job->has_error && (error_file > job->file_count || job->error.context > BG_ERROR_CONTEXT_REMOTE_APPLICATION ||
+                           (job->error.protocol && wcslen(job->error.protocol) > MAX_PROTOCOL)))
+        return FALSE;
+    LIST_FOR_EACH_ENTRY(file, &job->files, struct file, entry)
+    {
+        if (file->progress.BytesTotal != BG_SIZE_UNKNOWN &&
+            file->progress.BytesTransferred > file->progress.BytesTotal)
+            return FALSE;
+        if (file->renamed && !file->progress.Completed) return FALSE;
+        if (file->range_count && FAILED(check_ranges(file->ranges, file->range_count))) return FALSE;
+    }
+    return TRUE;
+}
+
 /* Rebuilds a job from its record; NULL unless the record is whole and every
  * value passes the checks a client's value would. */
 struct job *job_from_record(char *text)
@@ -886,6 +951,7 @@ struct job *job_from_record(char *text)
     ULONG error_file = 0, index;
     BOOL ended = FALSE, ok = TRUE, versioned = FALSE;
     char *line, *next, *key;
+    UINT64 version;
     struct parser p;
 
     if (!(job = job_alloc())) return NULL;
@@ -895,7 +961,13 @@ struct job *job_from_record(char *text)
         p.pos = line;
         p.failed = FALSE;
         if (!(key = next_token(&p))) ok = FALSE;
-        else if (!versioned) ok = versioned = !strcmp(key, "qmgr-job") && get_number(&p) == RECORD_VERSION;
+        else if (!versioned && strcmp(key, "qmgr-job")) ok = FALSE;
+        else if (!versioned && (version = get_number(&p)) != RECORD_VERSION)
+        {
+            ERR("record of version %I64u: this service reads version %u\n", version, RECORD_VERSION);
+            ok = FALSE;
+        }
+        else if (!versioned) versioned = TRUE;
         else if (!strcmp(key, "end")) ended = TRUE;
         else if (!strcmp(key, "range")) ok = get_range(&p, file);
         else if (!strcmp(key, "error")) ok = get_error(&p, job, &error_file);
@@ -908,8 +980,10 @@ struct job *job_from_record(char *text)
         /* Unknown keys come from newer versions: skipped. */
         else ok = get_table(&p, key, job_properties, ARRAY_SIZE(job_properties), job);
     }
-    if (!ok || !ended || IsEqualGUID(&job->id, &GUID_NULL) || !job->name || !job->owner.sid)
+    if (!ok || !ended || IsEqualGUID(&job->id, &GUID_NULL) || !job->name || !job->owner.sid ||
+        !record_consistent(job, error_file))
     {
+        WARN("record of job %s refused\n", debugstr_guid(&job->id));
         job_release(job);
         return NULL;
     }

@@ -55,6 +55,17 @@ struct http_session;
 #define MAX_CREDENTIAL_SECRET 65536
 #define MAX_NOTIFY_PARAMETERS 4000
 #define MAX_PROXY_LIST        32767
+#define MAX_CUSTOM_HEADERS    16384   /* characters, the terminator included */
+
+/* Every flag a client may set, per property. */
+#define ALL_NOTIFY_FLAGS (BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR | BG_NOTIFY_DISABLE | \
+                          BG_NOTIFY_JOB_MODIFICATION | BG_NOTIFY_FILE_TRANSFERRED)
+#define ALL_PEER_FLAGS (BG_JOB_ENABLE_PEERCACHING_CLIENT | BG_JOB_ENABLE_PEERCACHING_SERVER | \
+                        BG_JOB_DISABLE_BRANCH_CACHE)
+#define ALL_SECURITY_FLAGS (BG_SSL_ENABLE_CRL_CHECK | BG_SSL_IGNORE_CERT_CN_INVALID | \
+                            BG_SSL_IGNORE_CERT_DATE_INVALID | BG_SSL_IGNORE_UNKNOWN_CA | \
+                            BG_SSL_IGNORE_CERT_WRONG_USAGE | BG_HTTP_REDIRECT_POLICY_MASK | \
+                            BG_HTTP_REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP)
 #define MIN_RETRY_DELAY       5
 
 #define DEFAULT_RETRY_DELAY        600

@@ -8,10 +8,12 @@
  *   bitsget --detach URL LOCAL ...          (resumes the job, prints its id, exits)
  *   bitsget --complete GUID                 (prints the job's state, waits, completes)
  *   bitsget --suspended N URL LOCAL         (N suspended jobs, left queued)
+ *   bitsget [-t] --create N URL LOCAL       (N jobs of one file created, then cancelled)
  *   bitsget --cancel NAME                   (cancels the caller's jobs named NAME)
  *
  * -t prints how long the service took from Resume to TRANSFERRED and how
- * long Complete took (for bench/throughput).
+ * long Complete took, or how long the N CreateJob and AddFile pairs of
+ * --create took (for bench/throughput).
  *
  * Exit status: 0 when the job was transferred and completed, 1 otherwise.
  *
@@ -271,13 +273,34 @@ static HRESULT create_job(IBackgroundCopyManager *manager, int count, WCHAR **na
     return hr;
 }
 
+/* count jobs of one file each, timed, then cancelled. */
+static int create_jobs(IBackgroundCopyManager *manager, int count, WCHAR **names)
+{
+    IBackgroundCopyJob **jobs;
+    LARGE_INTEGER start;
+    int i, made = 0;
+
+    if (!(jobs = calloc(count, sizeof(*jobs)))) return 1;
+    QueryPerformanceCounter(&start);
+    for (; made < count; made++)
+        if (FAILED(create_job(manager, 2, names, NULL, &jobs[made]))) break;
+    if (timing && made == count) wprintf(L"create %.3f s\n", seconds_since(&start));
+    for (i = 0; i < made; i++)
+    {
+        IBackgroundCopyJob_Cancel(jobs[i]);
+        IBackgroundCopyJob_Release(jobs[i]);
+    }
+    free(jobs);
+    return made == count ? 0 : 1;
+}
+
 int __cdecl wmain(int argc, WCHAR **argv)
 {
     BG_JOB_PRIORITY priority = BG_JOB_PRIORITY_NORMAL;
     IBackgroundCopyManager *manager;
     IBackgroundCopyJob *job;
     const WCHAR *list = NULL, *complete = NULL;
-    int i = 1, suspended = 0, ret;
+    int i = 1, suspended = 0, create = 0, ret;
     BOOL detach = FALSE;
     GUID id;
     HRESULT hr;
@@ -290,6 +313,7 @@ int __cdecl wmain(int argc, WCHAR **argv)
         else if (!wcscmp(argv[i], L"-f") && i + 1 < argc) list = argv[++i];
         else if (!wcscmp(argv[i], L"--suspended") && i + 1 < argc) suspended = _wtoi(argv[++i]);
         else if (!wcscmp(argv[i], L"--cancel") && i + 1 < argc) list = argv[++i], suspended = -1;
+        else if (!wcscmp(argv[i], L"--create") && i + 1 < argc) create = _wtoi(argv[++i]);
         else if (!wcscmp(argv[i], L"--detach")) detach = TRUE;
         else if (!wcscmp(argv[i], L"--complete") && i + 1 < argc) complete = argv[++i];
         else break;
@@ -326,6 +350,7 @@ int __cdecl wmain(int argc, WCHAR **argv)
         return 2;
     }
 
+    if (create > 0) return create_jobs(manager, create, argv + i);
     if (suspended > 0)
     {
         /* Jobs that wait for nothing, for measuring an idle service. */

@@ -113,27 +113,6 @@ static BOOL has_credentials_line(const GUID *id)
     return line != NULL;
 }
 
-/* Stops or starts the BITS service through the service manager. */
-static BOOL control_service(BOOL start)
-{
-    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT), service;
-    SERVICE_STATUS status;
-    BOOL ret = FALSE;
-
-    if (!scm) return FALSE;
-    if ((service = OpenServiceW(scm, L"BITS", SERVICE_START | SERVICE_STOP | SERVICE_QUERY_STATUS)))
-    {
-        if (start) ret = StartServiceW(service, 0, NULL) &&
-                         wait_service_state(service, SERVICE_RUNNING, 60000) == SERVICE_RUNNING;
-        else ret = (ControlService(service, SERVICE_CONTROL_STOP, &status) || GetLastError() == ERROR_SERVICE_NOT_ACTIVE) &&
-                   wait_service_state(service, SERVICE_STOPPED, 60000) == SERVICE_STOPPED;
-        CloseServiceHandle(service);
-    }
-    CloseServiceHandle(scm);
-    ok(ret, "BITS service did not %s\n", start ? "start" : "stop");
-    return ret;
-}
-
 static BOOL contains(const char *data, DWORD size, const void *what, DWORD len)
 {
     DWORD i;

@@ -327,7 +327,7 @@ static void test_persistence(void)
 
 static void store_file_id(unsigned int i, char *guid, size_t size)
 {
-    snprintf(guid, size, "{0000000%u-0000-0000-0000-000000000000}", i);
+    snprintf(guid, size, "{%08x-0000-0000-0000-000000000000}", i);
 }
 
 /* Writes a job file named after the id it holds: "ID" in the record is
@@ -370,6 +370,17 @@ static void test_corrupt_store(void)
         JOB_START "name \"x\"\nfile \"gopher://h/f\" \"C:%5cf\" - - - 0 0 0 0 0\nend\n",
         /* no owner */
         "qmgr-job 1\nid \"ID\"\ntype 0\nstate 3\npriority 2\nname \"x\"\nend\n",
+        /* a version this service does not read */
+        "qmgr-job 2\nid \"ID\"\ntype 0\nstate 3\npriority 2\nname \"x\"\nowner \"S-1-5-21-0-0-0-1000\" 8192 1 1\nend\n",
+        /* an error naming a file the job does not have */
+        JOB_START "name \"x\"\nfile \"http://h/f\" \"C:%5cf\" - - - 0 0 0 0 0\nerror 2147942402 4 2 -\nend\n",
+        /* a number past 2^64, flags no client could set, a boolean of 2 */
+        JOB_START "name \"x\"\ntimeouts 18446744073709551616 0 0\nend\n",
+        JOB_START "name \"x\"\nnotify 4096 - -\nend\n",
+        JOB_START "name \"x\"\nfile \"http://h/f\" \"C:%5cf\" - - - 0 2 0 0 0\nend\n",
+        /* more bytes than the file has, a range at 2^64 */
+        JOB_START "name \"x\"\nfile \"http://h/f\" \"C:%5cf\" - - - 0 0 0 10 20\nend\n",
+        JOB_START "name \"x\"\nfile \"http://h/f\" \"C:%5cf\" - - - 0 0 0 0 0\nrange 18446744073709551615 1\nend\n",
     };
     static const char fine[] = JOB_START "name \"fine\"\nfile \"http://h/f\" \"C:%5cf\" - - - 0 0 0 0 0\nend\n";
     IBackgroundCopyManager *manager = get_manager();
@@ -422,6 +433,123 @@ static void test_corrupt_store(void)
         wcscat(path, L".bad");
         ok(file_exists(path), "%s not set aside\n", wine_dbgstr_w(path));
         DeleteFileW(path);
+        winetest_pop_context();
+    }
+    IBackgroundCopyManager_Release(manager);
+}
+
+/* An entry of the store (dlls/qmgr/store.c), or with a wrong CRC. */
+static void append_entry(HANDLE file, unsigned int sequence, unsigned int i, const char *record, BOOL damaged)
+{
+    char guid[40], header[128], *text = NULL, *p;
+    DWORD written, len = 0;
+
+    store_file_id(i, guid, sizeof(guid));
+    if (record && (text = malloc(strlen(record) + sizeof(guid))))
+    {
+        if ((p = strstr(record, "\"ID\""))) sprintf(text, "%.*s\"%s\"%s", (int)(p - record), record, guid, p + 4);
+        else strcpy(text, record);
+        len = strlen(text);
+    }
+    sprintf(header, "qmgr-entry %u %s %lu %08lx\n", sequence, guid, len,
+            RtlComputeCrc32(0, (const BYTE *)text, len) ^ (damaged ? 1 : 0));
+    WriteFile(file, header, strlen(header), &written, NULL);
+    if (len) WriteFile(file, text, len, &written, NULL);
+    free(text);
+}
+
+static HANDLE create_store_file(const WCHAR *dir, const WCHAR *name, unsigned int i)
+{
+    WCHAR path[MAX_PATH];
+    char guid[40];
+    HANDLE file;
+
+    store_file_id(i, guid, sizeof(guid));
+    if (name) swprintf(path, MAX_PATH, L"%s\\%s", dir, name);
+    else swprintf(path, MAX_PATH, L"%s\\%hs.job", dir, guid);
+    file = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    ok(file != INVALID_HANDLE_VALUE, "cannot write %s\n", wine_dbgstr_w(path));
+    return file;
+}
+
+/* The display name of stored job i, or NULL when the service does not list it. */
+static WCHAR *stored_name(IBackgroundCopyManager *manager, unsigned int i, BOOL cancel)
+{
+    IBackgroundCopyJob *job;
+    WCHAR guidW[40], *name = NULL;
+    char guid[40];
+    GUID id;
+
+    store_file_id(i, guid, sizeof(guid));
+    MultiByteToWideChar(CP_ACP, 0, guid, -1, guidW, ARRAY_SIZE(guidW));
+    CLSIDFromString(guidW, &id);
+    if (IBackgroundCopyManager_GetJob(manager, &id, &job) != S_OK) return NULL;
+    if (FAILED(IBackgroundCopyJob_GetDisplayName(job, &name))) name = NULL;
+    if (cancel) IBackgroundCopyJob_Cancel(job);
+    IBackgroundCopyJob_Release(job);
+    return name;
+}
+
+/* Changes reach the journal first, job files at compaction: at load the
+ * entry with the highest sequence number wins wherever it is, a gone entry
+ * removes the job, a damaged entry is skipped and the next one read, and
+ * what only a journal held is written to the job's file. */
+static void test_journal(void)
+{
+    static const char *const expected[] = { "journal-only", "newer-in-the-journal", NULL, NULL, "after-the-damage",
+                                            "newer-in-the-file", "old-journal" };
+    IBackgroundCopyManager *manager;
+    WCHAR dir[MAX_PATH], path[MAX_PATH], want[64], *name;
+    char guid[40];
+    unsigned int i;
+    HANDLE file;
+
+    if (!control_service(FALSE)) return;
+    store_dir(dir);
+    /* 1: only in the journal; 2: older in its file; 3: gone in the journal */
+    file = create_store_file(dir, NULL, 2 + 0x100);
+    append_entry(file, 3, 2 + 0x100, JOB_START "name \"older-in-the-file\"\nend\n", FALSE);
+    CloseHandle(file);
+    file = create_store_file(dir, NULL, 3 + 0x100);
+    append_entry(file, 4, 3 + 0x100, JOB_START "name \"cancelled-later\"\nend\n", FALSE);
+    CloseHandle(file);
+    /* 6: newer in its file than in the journal */
+    file = create_store_file(dir, NULL, 6 + 0x100);
+    append_entry(file, 12, 6 + 0x100, JOB_START "name \"newer-in-the-file\"\nend\n", FALSE);
+    CloseHandle(file);
+    file = create_store_file(dir, L"journal.old", 0);
+    append_entry(file, 2, 7 + 0x100, JOB_START "name \"old-journal\"\nend\n", FALSE);
+    CloseHandle(file);
+    file = create_store_file(dir, L"journal", 0);
+    append_entry(file, 5, 1 + 0x100, JOB_START "name \"journal-only\"\nend\n", FALSE);
+    append_entry(file, 7, 2 + 0x100, JOB_START "name \"newer-in-the-journal\"\nend\n", FALSE);
+    append_entry(file, 8, 3 + 0x100, NULL, FALSE);
+    append_entry(file, 9, 4 + 0x100, JOB_START "name \"damaged\"\nend\n", TRUE);
+    append_entry(file, 10, 5 + 0x100, JOB_START "name \"after-the-damage\"\nend\n", FALSE);
+    append_entry(file, 11, 6 + 0x100, JOB_START "name \"older-in-the-journal\"\nend\n", FALSE);
+    CloseHandle(file);
+
+    if (!control_service(TRUE) || !(manager = get_manager())) return;
+    /* what only the journals held is in the jobs' files, and they are emptied */
+    store_file_id(1 + 0x100, guid, sizeof(guid));
+    swprintf(path, MAX_PATH, L"%s\\%hs.job", dir, guid);
+    ok(file_exists(path), "the job only the journal held has no file\n");
+    store_file_id(3 + 0x100, guid, sizeof(guid));
+    swprintf(path, MAX_PATH, L"%s\\%hs.job", dir, guid);
+    ok(!file_exists(path), "the file of a job gone in the journal is left\n");
+    swprintf(path, MAX_PATH, L"%s\\journal.old", dir);
+    ok(!file_exists(path), "the old-journal is left\n");
+    for (i = 1; i <= ARRAY_SIZE(expected); i++)
+    {
+        winetest_push_context("job %u", i);
+        name = stored_name(manager, i + 0x100, TRUE);
+        if (!expected[i - 1]) ok(!name, "listed as %s\n", wine_dbgstr_w(name));
+        else
+        {
+            MultiByteToWideChar(CP_ACP, 0, expected[i - 1], -1, want, ARRAY_SIZE(want));
+            ok(name && !wcscmp(name, want), "got %s\n", wine_dbgstr_w(name));
+        }
+        CoTaskMemFree(name);
         winetest_pop_context();
     }
     IBackgroundCopyManager_Release(manager);
@@ -528,6 +656,7 @@ START_TEST(service)
     test_persistence();
     test_corrupt_store();
     test_store_twin();
+    test_journal();
     test_cancel_while_starting();
     CoUninitialize();
 }
