@@ -1653,7 +1653,8 @@ void job_file_done(struct job *job, struct file *file, LONG generation)
     LeaveCriticalSection(&job->cs);
 }
 
-/* A redirect the client asked to hear of changed the file's remote name. */
+/* A redirect the client asked to hear of, or refused, changed the file's
+ * remote name. */
 void job_file_set_remote(struct job *job, struct file *file, LONG generation, const WCHAR *remote)
 {
     WCHAR *copy;
