@@ -306,7 +306,7 @@ static void test_complete_renames(void)
     make_key(key);
     swprintf(url, ARRAY_SIZE(url), L"http://127.0.0.1:%d/stall/%hs/64m?after=1m", fault_port, key);
     winetest_push_context("silent server");
-    complete_while_transferring(1, url, 3, TRUE);
+    complete_while_transferring(1, url, 5, TRUE);
     winetest_pop_context();
 
     /* ... but not for ever: the finished file is renamed all the same, and
