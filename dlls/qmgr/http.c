@@ -856,13 +856,6 @@ static BOOL send_request(struct transfer *t, struct http_session *session, const
                 ret = TRUE;
                 break;
             }
-            if (redirect_policy(t) == BG_HTTP_REDIRECT_POLICY_DISALLOW)
-            {
-                free(location);
-                transfer_fail(t, HRESULT_FROM_WIN32(r->status), BG_ERROR_CONTEXT_REMOTE_FILE, FALSE);
-                finish_response(session, r);
-                break;
-            }
             wlocation = strdupAtoW(location);
             free(location);
             /* A longer URL would be refused as a remote name anyway. */
@@ -873,6 +866,15 @@ static BOOL send_request(struct transfer *t, struct http_session *session, const
                 next = NULL;
             }
             free(wlocation);
+            if (redirect_policy(t) == BG_HTTP_REDIRECT_POLICY_DISALLOW)
+            {
+                /* Fatal, and the remote name shows where the server sent us. */
+                if (next) transfer_set_remote(t, next);
+                free(next);
+                transfer_fail(t, HRESULT_FROM_WIN32(r->status), BG_ERROR_CONTEXT_REMOTE_FILE, FALSE);
+                finish_response(session, r);
+                break;
+            }
             skip_body(session, r);
             finish_response(session, r);
             if (!next || ++redirects > MAX_REDIRECTS)

@@ -565,6 +565,28 @@ static HRESULT WINAPI job_Cancel(IBackgroundCopyJob4 *iface)
     return hr;
 }
 
+/* Ends the running turn and waits, with the lock let go meanwhile, for the
+ * worker to let go of the job: its transfers stop at their next read.
+ * Called with the job's lock; FALSE if the worker still holds the job
+ * after timeout ms (a transfer blocked on a silent server notices only
+ * when its receive times out). */
+static BOOL job_stop_worker(struct job *job, DWORD timeout)
+{
+    ULONGLONG end = GetTickCount64() + timeout, now;
+
+    while (job->running)
+    {
+        /* Again each time: the scheduler may have given it a new turn. */
+        job->generation++;
+        if ((now = GetTickCount64()) >= end) return FALSE;
+        SleepConditionVariableCS(&job->worker_gone, &job->cs, end - now);
+    }
+    return TRUE;
+}
+
+/* How long Complete waits for a running transfer to stop. */
+#define COMPLETE_STOP_TIMEOUT 10000
+
 static HRESULT WINAPI job_Complete(IBackgroundCopyJob4 *iface)
 {
     struct job *job = impl_from_IBackgroundCopyJob4(iface);
@@ -581,10 +603,27 @@ static HRESULT WINAPI job_Complete(IBackgroundCopyJob4 *iface)
         job_leave(job);
         return BG_E_INVALID_STATE;
     }
-    if (!job->running && FAILED(hr = job_rename_files(job)))
+    /* The files transferred so far are at their names and the others'
+     * temporary files are gone when Complete returns: the transfer stops
+     * first.  A worker that does not let go in time deletes the temporary
+     * files when it does (job_release_worker); a finished file it no
+     * longer writes is renamed here all the same. */
+    if (job->running && !job_stop_worker(job, COMPLETE_STOP_TIMEOUT))
+        WARN("job %p: transfer still running, its temporary files go when it stops\n", job);
+    if (state_is_final(job->state))
     {
-        /* The files already renamed stay available; the job stays as it was. */
+        /* Cancelled or completed by another call meanwhile. */
         job_leave(job);
+        return BG_E_INVALID_STATE;
+    }
+    partial = job->state != BG_JOB_STATE_TRANSFERRED;
+    if (FAILED(hr = job_rename_files(job)))
+    {
+        /* The files already renamed stay available; the job stays as it
+         * was, its stopped transfer queued again. */
+        if (state_is_active(job->state)) job_set_state(job, BG_JOB_STATE_QUEUED);
+        job_leave(job);
+        scheduler_wake();
         return hr;
     }
     job->generation++;
@@ -605,6 +644,7 @@ void job_release_worker(struct job *job)
     job->running = FALSE;
     if (state_is_final(job->state)) job_finish(job);
     LeaveCriticalSection(&job->cs);
+    WakeAllConditionVariable(&job->worker_gone);
 }
 
 static HRESULT WINAPI job_GetId(IBackgroundCopyJob4 *iface, GUID *id)
@@ -1466,6 +1506,7 @@ struct job *job_alloc(void)
     job->ref = 1;
     InitializeCriticalSection(&job->cs);
     job->cs.DebugInfo->Spare[0] = (DWORD_PTR)(__FILE__ ": job.cs");
+    InitializeConditionVariable(&job->worker_gone);
     list_init(&job->files);
     job->state = BG_JOB_STATE_SUSPENDED;
     job->priority = BG_JOB_PRIORITY_NORMAL;
@@ -1655,7 +1696,8 @@ void job_file_done(struct job *job, struct file *file, LONG generation)
     job_leave(job);
 }
 
-/* A redirect the client asked to hear of changed the file's remote name. */
+/* A redirect the client asked to hear of, or refused, changed the file's
+ * remote name. */
 void job_file_set_remote(struct job *job, struct file *file, LONG generation, const WCHAR *remote)
 {
     WCHAR *copy;

@@ -106,6 +106,7 @@ struct job
     ULONGLONG queued_at;         /* tick of the last time it entered QUEUED */
     LONG generation;             /* bumped by Suspend/Cancel/Complete: running transfers stop */
     BOOL running;                /* a worker holds it */
+    CONDITION_VARIABLE worker_gone;  /* woken when a worker lets go of it */
     BOOL modification_pending;   /* a JobModification call is on its way */
     BOOL unsaved;                /* changed since its last entry in the store */
 };

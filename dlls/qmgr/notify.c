@@ -11,6 +11,11 @@
  * happens on threads of its own with no lock held: a client that takes its
  * time in a callback delays nobody else.
  *
+ * FileTransferred, JobTransferred and JobError of a job go through one
+ * queue per job, delivered one call after the other in the order they were
+ * queued: every file's FileTransferred is over before JobTransferred comes,
+ * as Microsoft documents, however close together the files finish.
+ *
  * Copyright 2026 the qmgr project authors
  *
  * This library is free software; you can redistribute it and/or
@@ -32,11 +37,33 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
+/* A call to make: FileTransferred for file, or else JobTransferred or
+ * JobError (or the command line) as target says. */
 struct notification
 {
-    struct job *job;
+    struct list entry;
+    struct file *file;
     struct notify_target target;
 };
+
+/* The calls on their way to one job's client, while there are any; a
+ * work item of its own delivers them. */
+struct notify_queue
+{
+    struct list entry;
+    struct job *job;
+    struct list calls;
+};
+
+static CRITICAL_SECTION queues_cs;
+static CRITICAL_SECTION_DEBUG queues_cs_debug =
+{
+    0, 0, &queues_cs,
+    { &queues_cs_debug.ProcessLocksList, &queues_cs_debug.ProcessLocksList },
+      0, 0, { (DWORD_PTR)(__FILE__ ": queues_cs") }
+};
+static CRITICAL_SECTION queues_cs = { &queues_cs_debug, -1, 0, 0, 0, 0 };
+static struct list queues = LIST_INIT(queues);
 
 static void run_command_line(const struct notify_target *n)
 {
@@ -58,34 +85,111 @@ static void notification_free(struct notification *n)
 {
     if (n->target.callback) IBackgroundCopyCallback_Release(n->target.callback);
     if (n->target.error) IBackgroundCopyError_Release(n->target.error);
-    job_release(n->job);
     free(n->target.program);
     free(n->target.parameters);
     free(n);
 }
 
-static DWORD WINAPI notify_main(void *arg)
+static void deliver_file_transferred(struct job *job, struct notification *n)
 {
-    struct notification *n = arg;
+    IBackgroundCopyCallback2 *callback2;
+    IBackgroundCopyFile2 *file;
+
+    /* Only a client that implements IBackgroundCopyCallback2 hears of files. */
+    if (FAILED(IBackgroundCopyCallback_QueryInterface(n->target.callback, &IID_IBackgroundCopyCallback2,
+                                                      (void **)&callback2)))
+        return;
+    if (SUCCEEDED(file_object_create(job, n->file, &file)))
+    {
+        IBackgroundCopyCallback2_FileTransferred(callback2, job_interface(job), (IBackgroundCopyFile *)file);
+        IBackgroundCopyFile2_Release(file);
+    }
+    IBackgroundCopyCallback2_Release(callback2);
+}
+
+static void deliver_job_state(struct job *job, struct notification *n)
+{
     const struct notify_target *t = &n->target;
-    IBackgroundCopyJob *job = job_interface(n->job);
     HRESULT hr = E_FAIL;
 
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
     if (t->state == BG_JOB_STATE_TRANSFERRED && (t->flags & BG_NOTIFY_JOB_TRANSFERRED))
     {
-        if (t->callback) hr = IBackgroundCopyCallback_JobTransferred(t->callback, job);
+        if (t->callback) hr = IBackgroundCopyCallback_JobTransferred(t->callback, job_interface(job));
         if (FAILED(hr) && t->program) run_command_line(t);
     }
     else if (t->state == BG_JOB_STATE_ERROR && (t->flags & BG_NOTIFY_JOB_ERROR))
     {
-        if (t->callback && t->error) hr = IBackgroundCopyCallback_JobError(t->callback, job, t->error);
+        if (t->callback && t->error) hr = IBackgroundCopyCallback_JobError(t->callback, job_interface(job), t->error);
         if (FAILED(hr) && t->program) run_command_line(t);
     }
-    TRACE("job %p state %u notified: %#lx\n", n->job, t->state, hr);
-    notification_free(n);
+    TRACE("job %p state %u notified: %#lx\n", job, t->state, hr);
+}
+
+/* Delivers a job's calls one after the other until its queue is empty. */
+static DWORD WINAPI deliver_main(void *arg)
+{
+    struct notify_queue *queue = arg;
+    struct notification *n;
+    struct list *head;
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    for (;;)
+    {
+        EnterCriticalSection(&queues_cs);
+        if (!(head = list_head(&queue->calls)))
+        {
+            /* Queued from now on is for a new queue and work item. */
+            list_remove(&queue->entry);
+            LeaveCriticalSection(&queues_cs);
+            break;
+        }
+        list_remove(head);
+        LeaveCriticalSection(&queues_cs);
+
+        n = LIST_ENTRY(head, struct notification, entry);
+        if (n->file) deliver_file_transferred(queue->job, n);
+        else deliver_job_state(queue->job, n);
+        notification_free(n);
+    }
+    job_release(queue->job);
+    free(queue);
     CoUninitialize();
     return 0;
+}
+
+/* Queues a call behind those already on their way to the job's client;
+ * may be called with the job's lock held. */
+static void notify_queue_add(struct job *job, struct notification *n)
+{
+    struct notify_queue *queue;
+
+    EnterCriticalSection(&queues_cs);
+    LIST_FOR_EACH_ENTRY(queue, &queues, struct notify_queue, entry)
+    {
+        if (queue->job != job) continue;
+        list_add_tail(&queue->calls, &n->entry);
+        LeaveCriticalSection(&queues_cs);
+        return;
+    }
+    if ((queue = malloc(sizeof(*queue))))
+    {
+        queue->job = job;
+        list_init(&queue->calls);
+        list_add_tail(&queue->calls, &n->entry);
+        list_add_tail(&queues, &queue->entry);
+        job_addref(job);
+        if (QueueUserWorkItem(deliver_main, queue, WT_EXECUTELONGFUNCTION))
+        {
+            LeaveCriticalSection(&queues_cs);
+            return;
+        }
+        ERR("cannot queue a notification: %lu\n", GetLastError());
+        list_remove(&queue->entry);
+        job_release(job);
+        free(queue);
+    }
+    LeaveCriticalSection(&queues_cs);
+    notification_free(n);
 }
 
 /* Tells the client that the job is transferred or in error, by its
@@ -93,7 +197,6 @@ static DWORD WINAPI notify_main(void *arg)
 void job_notify(struct job *job)
 {
     struct notification *n;
-    HANDLE thread;
 
     if (!(n = calloc(1, sizeof(*n)))) return;
     if (!job_get_notify_target(job, &n->target))
@@ -101,15 +204,7 @@ void job_notify(struct job *job)
         free(n);
         return;
     }
-    n->job = job;
-    job_addref(job);
-    if (!(thread = CreateThread(NULL, 0, notify_main, n, 0, NULL)))
-    {
-        ERR("cannot start a notification thread: %lu\n", GetLastError());
-        notification_free(n);
-        return;
-    }
-    CloseHandle(thread);
+    notify_queue_add(job, n);
 }
 
 static DWORD WINAPI modification_main(void *arg)
@@ -137,52 +232,14 @@ BOOL notify_modification(struct job *job)
     return FALSE;
 }
 
-struct file_notification
-{
-    struct job *job;
-    struct file *file;
-    IBackgroundCopyCallback *callback;
-};
-
-static DWORD WINAPI file_transferred_main(void *arg)
-{
-    struct file_notification *n = arg;
-    IBackgroundCopyCallback2 *callback2;
-    IBackgroundCopyFile2 *file;
-
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    /* Only a client that implements IBackgroundCopyCallback2 hears of files. */
-    if (SUCCEEDED(IBackgroundCopyCallback_QueryInterface(n->callback, &IID_IBackgroundCopyCallback2, (void **)&callback2)))
-    {
-        if (SUCCEEDED(file_object_create(n->job, n->file, &file)))
-        {
-            IBackgroundCopyCallback2_FileTransferred(callback2, job_interface(n->job), (IBackgroundCopyFile *)file);
-            IBackgroundCopyFile2_Release(file);
-        }
-        IBackgroundCopyCallback2_Release(callback2);
-    }
-    IBackgroundCopyCallback_Release(n->callback);
-    job_release(n->job);
-    free(n);
-    CoUninitialize();
-    return 0;
-}
-
 /* BG_NOTIFY_FILE_TRANSFERRED: queues a FileTransferred call to callback. */
 void notify_file_transferred(struct job *job, struct file *file, IBackgroundCopyCallback *callback)
 {
-    struct file_notification *n;
+    struct notification *n;
 
-    if (!(n = malloc(sizeof(*n)))) return;
-    n->job = job;
+    if (!(n = calloc(1, sizeof(*n)))) return;
     n->file = file;
-    n->callback = callback;
+    n->target.callback = callback;
     IBackgroundCopyCallback_AddRef(callback);
-    job_addref(job);
-    if (!QueueUserWorkItem(file_transferred_main, n, WT_EXECUTELONGFUNCTION))
-    {
-        IBackgroundCopyCallback_Release(callback);
-        job_release(job);
-        free(n);
-    }
+    notify_queue_add(job, n);
 }

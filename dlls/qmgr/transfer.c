@@ -132,8 +132,8 @@ void transfer_file_done(struct transfer *t, HANDLE handle)
     job_file_done(t->job, t->file, t->generation);
 }
 
-/* BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT: the file's remote name becomes
- * the URL the server redirected to. */
+/* BG_HTTP_REDIRECT_POLICY_ALLOW_REPORT and _DISALLOW: the file's remote
+ * name becomes the URL the server redirected to. */
 void transfer_set_remote(struct transfer *t, const WCHAR *remote)
 {
     job_file_set_remote(t->job, t->file, t->generation, remote);

@@ -35,6 +35,7 @@ extern void func_https(void);
 extern void func_isolation(void);
 extern void func_job(void);
 extern void func_netoptions(void);
+extern void func_order(void);
 extern void func_owner(void);
 extern void func_qmgr(void);
 extern void func_service(void);
@@ -53,6 +54,7 @@ const struct test winetest_testlist[] =
     { "isolation", func_isolation },
     { "job", func_job },
     { "netoptions", func_netoptions },
+    { "order", func_order },
     { "owner", func_owner },
     { "qmgr", func_qmgr },
     { "service", func_service },

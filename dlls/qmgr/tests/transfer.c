@@ -523,7 +523,7 @@ struct scenario
     enum then then;
     struct expect first, last;
     HRESULT complete;           /* what Complete answers when not S_OK; ERROR rows without it are cancelled */
-    const char *remote_after;   /* fault-server path: the remote name once transferred */
+    const char *remote_after;   /* path of the first file's origin: its remote name at the end */
     struct server_log log;
     DWORD timeout;              /* for each wait, in ms; 60 s when 0 */
 };
@@ -641,7 +641,8 @@ static const struct scenario scenarios[] =
     },
     /* IBackgroundCopyJobHttpOptions on the wire: custom headers reach the
      * server; redirects are reported in the remote name, or refused (fatal,
-     * HRESULT_FROM_WIN32 of the status).  The query only marks the row's
+     * HRESULT_FROM_WIN32 of the status, and the remote name still becomes
+     * the URL the server redirected to).  The query only marks the row's
      * requests in the server's log. */
     {
         "redirect reported", { { FAULT, "/redirect/302/data/%z?key=%k", L"redirect.bin", 5000 } },
@@ -652,6 +653,13 @@ static const struct scenario scenarios[] =
         "redirect refused", { { FAULT, "/redirect/302/data/%z?key=%k", L"redirect.bin", 5000 } },
         .security_flags = BG_HTTP_REDIRECT_POLICY_DISALLOW,
         .last = { BG_JOB_STATE_ERROR, __HRESULT_FROM_WIN32(302), 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"http" },
+        .remote_after = "/data/%z?key=%k",
+    },
+    {
+        "redirect refused by nginx", { { NGINX, "moved/small.bin", L"redirect.bin", 4096 } },
+        .security_flags = BG_HTTP_REDIRECT_POLICY_DISALLOW,
+        .last = { BG_JOB_STATE_ERROR, __HRESULT_FROM_WIN32(301), 0, BG_ERROR_CONTEXT_REMOTE_FILE, L"http" },
+        .remote_after = "small.bin",
     },
     /* Files added to a transferred job: Resume fetches them too. */
     {
@@ -760,12 +768,22 @@ static void check_remote_name(IBackgroundCopyJob4 *job, const WCHAR *expected)
     IEnumBackgroundCopyFiles_Release(files);
 }
 
+/* The first file's remote name once the job is over, when the row says. */
+static void check_remote_after(IBackgroundCopyJob4 *job, const struct scenario *row, const char *key)
+{
+    WCHAR expected[URL_SIZE];
+
+    if (!row->remote_after) return;
+    if (row->files[0].origin == NGINX) nginx_url(expected, row->remote_after);
+    else fault_url(expected, key, row->remote_after, row->files[0].size, row->cut);
+    check_remote_name(job, expected);
+}
+
 /* A transferred job: every byte counted, a completion time, and the data in
  * hidden temporary files until Complete. */
 static void check_transferred(IBackgroundCopyJob4 *job, const struct scenario *row, WCHAR local[][MAX_PATH],
-                              ULONG count, const char *key)
+                              ULONG count)
 {
-    WCHAR expected[URL_SIZE];
     BG_JOB_PROGRESS progress;
     BG_JOB_TIMES times;
     UINT64 bytes = 0;
@@ -789,11 +807,6 @@ static void check_transferred(IBackgroundCopyJob4 *job, const struct scenario *r
            "no transfer completion time\n");
     for (i = 0; i < count; i++) ok(!file_exists(local[i]), "file visible before Complete\n");
     ok(count_temp_files() == (int)count, "%d temporary files\n", count_temp_files());
-    if (row->remote_after)
-    {
-        fault_url(expected, key, row->remote_after, row->files[0].size, row->cut);
-        check_remote_name(job, expected);
-    }
 }
 
 /* A completed file holds what it should. */
@@ -931,7 +944,8 @@ static void run_row(const struct scenario *row)
     state = wait_for_state(job, ALL_END_STATES, timeout);
     trace("state %d after %I64u ms\n", state, GetTickCount64() - start);
     check_stop(job, &row->last, state);
-    if (row->last.state == BG_JOB_STATE_TRANSFERRED) check_transferred(job, row, local, count, key);
+    if (row->last.state == BG_JOB_STATE_TRANSFERRED) check_transferred(job, row, local, count);
+    check_remote_after(job, row, key);
 
     if (row->last.state == BG_JOB_STATE_TRANSFERRED || row->complete)
     {
