@@ -92,7 +92,8 @@ void job_touch(struct job *job)
     GetSystemTimeAsFileTime(&job->times.ModificationTime);
     job->unsaved = TRUE;
     job_modified(job);
-    store_job_changed(job);
+    if (!job->store_queued) store_job_changed(job);
+    job->store_queued = TRUE;
 }
 
 void job_set_state(struct job *job, BG_JOB_STATE state)
@@ -222,14 +223,17 @@ BG_JOB_TYPE job_type(const struct job *job)
 }
 
 /* The job's record for the store, or NULL when the job is gone (Complete,
- * Cancel: nothing of it is kept) or memory ran out (*gone says which). */
-char *job_to_record(struct job *job, size_t *len, BOOL *gone)
+ * Cancel: nothing of it is kept) or memory ran out (*gone says which).
+ * compacting: the store's compaction writes it now, and job_touch() queues
+ * it again at its next change. */
+char *job_to_record(struct job *job, size_t *len, BOOL *gone, BOOL compacting)
 {
     char *record = NULL;
 
     EnterCriticalSection(&job->cs);
     if (!(*gone = state_is_final(job->state))) record = job_write_record(job, len);
     if (record || *gone) job->unsaved = FALSE;
+    if (compacting) job->store_queued = FALSE;
     LeaveCriticalSection(&job->cs);
     return record;
 }

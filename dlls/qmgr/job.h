@@ -109,6 +109,7 @@ struct job
     CONDITION_VARIABLE worker_gone;  /* woken when a worker lets go of it */
     BOOL modification_pending;   /* a JobModification call is on its way */
     BOOL unsaved;                /* changed since its last entry in the store */
+    BOOL store_queued;           /* the store will write it at its next compaction */
 };
 
 static inline struct job *impl_from_IBackgroundCopyJob4(IBackgroundCopyJob4 *iface)

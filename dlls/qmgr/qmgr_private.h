@@ -140,7 +140,7 @@ HRESULT job_check_access(struct job *job, const struct owner *caller, BOOL modif
 void job_release_worker(struct job *job);
 
 /* the job store's record of a job (jobrecord.c) */
-char *job_to_record(struct job *job, size_t *len, BOOL *gone);
+char *job_to_record(struct job *job, size_t *len, BOOL *gone, BOOL compacting);
 struct job *job_from_record(char *text);
 
 /* notifications (notify.c), with what job.c hands them */

@@ -101,23 +101,24 @@ struct dirty_job
     BOOL gone;
 };
 
+/* Queues the job for the next compaction.  A job may be queued more than
+ * once (job_touch() queues it once per compaction, every commit queues
+ * it): compaction writes it once. */
 static void mark_dirty(struct job *job)
 {
     struct dirty_job *dirty;
-    BOOL added = TRUE;
 
-    EnterCriticalSection(&dirty_cs);
-    LIST_FOR_EACH_ENTRY(dirty, &dirty_jobs, struct dirty_job, entry)
-        if (dirty->job == job) added = FALSE;
-    if (added && (dirty = calloc(1, sizeof(*dirty))))
+    if (!(dirty = calloc(1, sizeof(*dirty))))
     {
-        dirty->job = job;
-        job_addref(job);
-        list_add_tail(&dirty_jobs, &dirty->entry);
+        ERR("cannot queue job %s\n", debugstr_guid(job_id(job)));
+        return;
     }
-    else if (added) ERR("cannot queue job %s\n", debugstr_guid(job_id(job)));
+    dirty->job = job;
+    job_addref(job);
+    EnterCriticalSection(&dirty_cs);
+    list_add_tail(&dirty_jobs, &dirty->entry);
     LeaveCriticalSection(&dirty_cs);
-    if (added && store_event) SetEvent(store_event);
+    if (store_event) SetEvent(store_event);
 }
 
 /* A change that only the next compaction needs to keep (a transfer's
@@ -141,13 +142,13 @@ static void id_to_text(const GUID *id, char text[39])
 /* The job as it is now, as one numbered entry; NULL when memory ran out.
  * Called with write_cs held, so that numbers follow the order of the
  * snapshots they number. */
-static char *make_entry(struct job *job, size_t *size, BOOL *gone)
+static char *make_entry(struct job *job, size_t *size, BOOL *gone, BOOL compacting)
 {
     char header[MAX_HEADER], id[39], *record, *data;
     size_t len = 0;
     int header_len;
 
-    record = job_to_record(job, &len, gone);
+    record = job_to_record(job, &len, gone, compacting);
     if (*gone) len = 0;
     else if (!record) return NULL;
     id_to_text(job_id(job), id);
@@ -183,7 +184,7 @@ void store_commit(struct job *job)
     if (!*store_dir) return;
     EnterCriticalSection(&write_cs);
     if (journal == INVALID_HANDLE_VALUE) ERR("no journal: job %s is kept later\n", debugstr_guid(job_id(job)));
-    else if (!(data = make_entry(job, &size, &gone))) ERR("out of memory for job %s\n", debugstr_guid(job_id(job)));
+    else if (!(data = make_entry(job, &size, &gone, FALSE))) ERR("out of memory for job %s\n", debugstr_guid(job_id(job)));
     else
     {
         if (WriteFile(journal, data, size, &written, NULL) && written == size) journal_size += size;
@@ -241,13 +242,57 @@ static BOOL save_job_file(const GUID *id, const char *data, size_t size, BOOL go
     return FALSE;
 }
 
+static int compare_dirty(const void *a, const void *b)
+{
+    const struct dirty_job *x = *(const struct dirty_job *const *)a, *y = *(const struct dirty_job *const *)b;
+
+    return x->job < y->job ? -1 : x->job > y->job;
+}
+
+/* The queued jobs, each once, in an array (NULL when memory ran out); the
+ * list is emptied. */
+static size_t take_unique(struct list *taken, struct dirty_job ***ret)
+{
+    struct dirty_job *dirty, *next, **jobs;
+    size_t i = 0, count = list_count(taken), unique = 0;
+
+    if (!(jobs = malloc(count * sizeof(*jobs))))
+    {
+        /* Queued again for the next compaction. */
+        ERR("out of memory\n");
+        EnterCriticalSection(&dirty_cs);
+        list_move_tail(&dirty_jobs, taken);
+        LeaveCriticalSection(&dirty_cs);
+        *ret = NULL;
+        return 0;
+    }
+    LIST_FOR_EACH_ENTRY_SAFE(dirty, next, taken, struct dirty_job, entry)
+    {
+        list_remove(&dirty->entry);
+        jobs[i++] = dirty;
+    }
+    qsort(jobs, count, sizeof(*jobs), compare_dirty);
+    for (i = 0; i < count; i++)
+    {
+        if (unique && jobs[unique - 1]->job == jobs[i]->job)
+        {
+            job_release(jobs[i]->job);
+            free(jobs[i]);
+        }
+        else jobs[unique++] = jobs[i];
+    }
+    *ret = jobs;
+    return unique;
+}
+
 /* Writes the changed jobs to their files and empties the journal; FALSE
  * when there was nothing to do. */
 static BOOL compact(void)
 {
-    struct dirty_job *dirty, *next;
+    struct dirty_job *dirty, **jobs;
     struct list taken = LIST_INIT(taken);
     BOOL rotated = FALSE, saved = TRUE;
+    size_t i, count;
 
     EnterCriticalSection(&write_cs);
     EnterCriticalSection(&dirty_cs);
@@ -273,12 +318,19 @@ static BOOL compact(void)
         else if (rotated) journal_size = 0;
         else SetFilePointer(journal, 0, NULL, FILE_END);
     }
-    LIST_FOR_EACH_ENTRY(dirty, &taken, struct dirty_job, entry)
-        dirty->data = make_entry(dirty->job, &dirty->size, &dirty->gone);
+    if (!(count = take_unique(&taken, &jobs)))
+    {
+        /* No memory: the old journal stays, the jobs are queued again. */
+        LeaveCriticalSection(&write_cs);
+        return FALSE;
+    }
+    for (i = 0; i < count; i++)
+        jobs[i]->data = make_entry(jobs[i]->job, &jobs[i]->size, &jobs[i]->gone, TRUE);
     LeaveCriticalSection(&write_cs);
 
-    LIST_FOR_EACH_ENTRY_SAFE(dirty, next, &taken, struct dirty_job, entry)
+    for (i = 0; i < count; i++)
     {
+        dirty = jobs[i];
         TRACE("saving %s%s\n", debugstr_guid(job_id(dirty->job)), dirty->gone ? " (gone)" : "");
         if ((!dirty->data && !dirty->gone) ||
             !save_job_file(job_id(dirty->job), dirty->data, dirty->size, dirty->gone))
@@ -286,11 +338,11 @@ static BOOL compact(void)
             saved = FALSE;
             mark_dirty(dirty->job);
         }
-        list_remove(&dirty->entry);
         job_release(dirty->job);
         free(dirty->data);
         free(dirty);
     }
+    free(jobs);
     if (saved && !DeleteFileW(old_journal_path) && GetLastError() != ERROR_FILE_NOT_FOUND)
         ERR("cannot delete the old journal: %lu\n", GetLastError());
     return TRUE;
