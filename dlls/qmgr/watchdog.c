@@ -396,8 +396,10 @@ static void watch_instances(void)
 
 static void watchdog_report(DWORD state)
 {
-    SERVICE_STATUS status = { SERVICE_WIN32_SHARE_PROCESS, state };
+    SERVICE_STATUS status = { 0 };
 
+    status.dwServiceType = SERVICE_WIN32_SHARE_PROCESS;
+    status.dwCurrentState = state;
     /* Never stopped by hand: without it no client reaches BITS. */
     if (state == SERVICE_RUNNING) status.dwControlsAccepted = SERVICE_ACCEPT_SHUTDOWN;
     SetServiceStatus(watchdog_status_handle, &status);
