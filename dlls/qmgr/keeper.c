@@ -7,7 +7,7 @@
  * up, and a download would stop when the program that started it exits.
  * While any job has work to do, the service therefore keeps one ordinary
  * child running (rundll32 on our KeepPrefixAlive entry), which waits for
- * the service to go away.  It is ended a few seconds after the last job
+ * the service to go away, and after a crash for its next instance.  It is ended a few seconds after the last job
  * ran out of work: starting a process costs the wineserver about as much
  * as two hundred small downloads, so a burst of short jobs shares one.
  *
@@ -33,6 +33,8 @@
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
 #define KEEPER_LINGER_MS 5000
+/* How long a keeper whose service died waits for the next instance. */
+#define KEEPER_REPLACEMENT_WAIT_MS 120000
 
 static HANDLE keeper;
 static ULONGLONG idle_since;
@@ -89,15 +91,52 @@ void keeper_end(void)
     keeper_update(FALSE);
 }
 
+/* Has a BITS instance other than the one in process gone published its
+ * record, and does it run? */
+static BOOL replaced(DWORD gone)
+{
+    DWORD pid = instance_pid();
+    HANDLE process;
+    BOOL alive;
+
+    if (!pid || pid == gone || !(process = OpenProcess(SYNCHRONIZE, FALSE, pid))) return FALSE;
+    alive = WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
+    CloseHandle(process);
+    return alive;
+}
+
 /* rundll32 entry point, in the keeper process: waits for the service. */
 void WINAPI KeepPrefixAlive(HWND hwnd, HINSTANCE instance, char *cmdline, int show)
 {
-    HANDLE service;
+    ULONGLONG deadline;
+    HANDLE service, changed;
+    DWORD pid = strtoul(cmdline, NULL, 10);
+    HKEY watch;
 
     TRACE("%s\n", debugstr_a(cmdline));
-    if ((service = OpenProcess(SYNCHRONIZE, FALSE, strtoul(cmdline, NULL, 10))))
+    if (!(service = OpenProcess(SYNCHRONIZE, FALSE, pid))) return;
+    WaitForSingleObject(service, INFINITE);
+    CloseHandle(service);
+
+    /* The service ends us itself when its jobs run out of work or it stops:
+     * here it died without doing so (a kill, a crash) with jobs still to
+     * run.  The watchdog starts it again at once; without us the prefix
+     * could stop before the new instance starts a keeper of its own.  So we
+     * stay until it runs, and a linger longer, within a bound. */
+    if (!(changed = CreateEventW(NULL, FALSE, FALSE, NULL))) return;
+    deadline = GetTickCount64() + KEEPER_REPLACEMENT_WAIT_MS;
+    for (;;)
     {
-        WaitForSingleObject(service, INFINITE);
-        CloseHandle(service);
+        watch = instance_watch(changed);
+        if (replaced(pid) || GetTickCount64() >= deadline)
+        {
+            if (watch) RegCloseKey(watch);
+            break;
+        }
+        WaitForSingleObject(changed, min(deadline - GetTickCount64(), 1000));
+        if (watch) RegCloseKey(watch);
     }
+    CloseHandle(changed);
+    TRACE("service %04lx replaced by %04lx\n", pid, instance_pid());
+    Sleep(KEEPER_LINGER_MS);
 }

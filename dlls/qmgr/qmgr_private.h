@@ -208,6 +208,21 @@ void store_job_changed(struct job *job);
 void store_commit(struct job *job);
 void store_sync(void);
 
+/* every manager class we answer for (service.c) */
+extern const CLSID *const manager_clsids[];
+extern const unsigned int manager_clsid_count;
+
+/* the running instance's class object, published for the watchdog */
+HRESULT instance_publish(IUnknown *object);
+void instance_withdraw(void);
+DWORD instance_pid(void);
+HRESULT instance_class_object(DWORD pid, IClassFactory **factory);
+HKEY instance_watch(HANDLE event);
+
+/* the service that holds the class registration and restarts BITS */
+#define WATCHDOG_SERVICE_NAME L"BitsWatchdog"
+BOOL watchdog_start(void);
+
 /* the ordinary child that keeps the prefix up while jobs have work */
 DWORD keeper_update(BOOL needed);
 void keeper_end(void);

@@ -3,7 +3,9 @@
  *
  * Registers the BITS service (hosted by svchost's netsvcs group), its AppID
  * with LocalService=BITS, and every manager class we implement under that
- * AppID, so that CoCreateInstance(CLSCTX_LOCAL_SERVER) starts the service.
+ * AppID, so that CoCreateInstance(CLSCTX_LOCAL_SERVER) starts the service;
+ * and the BitsWatchdog service (svchost's BitsWatchdog group), which the
+ * service starts and which holds the class registration (watchdog.c).
  *
  * Copyright 2026 the qmgr project authors
  *
@@ -27,11 +29,9 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
-extern const CLSID *const manager_clsids[];
-extern const unsigned int manager_clsid_count;
-
 static const WCHAR service_name[] = L"BITS";
 static const WCHAR display_name[] = L"Background Intelligent Transfer Service";
+static const WCHAR watchdog_display_name[] = L"Background Intelligent Transfer Service watchdog";
 static const WCHAR appid[] = L"{69AD4AEE-51BE-439B-A92C-86AE490E8B30}";
 
 static LSTATUS set_string(HKEY key, const WCHAR *name, DWORD type, const WCHAR *value)
@@ -39,84 +39,123 @@ static LSTATUS set_string(HKEY key, const WCHAR *name, DWORD type, const WCHAR *
     return RegSetValueExW(key, name, 0, type, (const BYTE *)value, (wcslen(value) + 1) * sizeof(WCHAR));
 }
 
-static HRESULT register_service(void)
+/* The service NAME, hosted by svchost's GROUP. */
+static HRESULT register_service(const WCHAR *name, const WCHAR *display, const WCHAR *group)
 {
-    WCHAR binary[MAX_PATH + 32];
+    WCHAR binary[MAX_PATH + 64];
     SC_HANDLE scm, service;
     DWORD err = ERROR_SUCCESS;
 
     GetSystemDirectoryW(binary, MAX_PATH);
-    wcscat(binary, L"\\svchost.exe -k netsvcs");
+    wcscat(binary, L"\\svchost.exe -k ");
+    wcscat(binary, group);
 
     if (!(scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS)))
         return HRESULT_FROM_WIN32(GetLastError());
 
-    if ((service = OpenServiceW(scm, service_name, SERVICE_ALL_ACCESS)))
+    if ((service = OpenServiceW(scm, name, SERVICE_ALL_ACCESS)))
     {
         if (!ChangeServiceConfigW(service, SERVICE_WIN32_SHARE_PROCESS, SERVICE_DEMAND_START,
-                                  SERVICE_ERROR_NORMAL, binary, NULL, NULL, NULL, NULL, NULL, display_name))
+                                  SERVICE_ERROR_NORMAL, binary, NULL, NULL, NULL, NULL, NULL, display))
             err = GetLastError();
     }
-    else if (!(service = CreateServiceW(scm, service_name, display_name, SERVICE_ALL_ACCESS,
+    else if (!(service = CreateServiceW(scm, name, display, SERVICE_ALL_ACCESS,
                                         SERVICE_WIN32_SHARE_PROCESS, SERVICE_DEMAND_START,
                                         SERVICE_ERROR_NORMAL, binary, NULL, NULL, NULL, NULL, NULL)))
         err = GetLastError();
 
     if (service) CloseServiceHandle(service);
     CloseServiceHandle(scm);
-    if (err) ERR("service registration failed: %lu\n", err);
+    if (err) ERR("registration of service %s failed: %lu\n", debugstr_w(name), err);
     return HRESULT_FROM_WIN32(err);
 }
 
-static HRESULT register_service_dll(void)
+/* svchost loads us for NAME and calls ENTRY (ServiceMain unless given). */
+static HRESULT register_service_dll(const WCHAR *name, const char *entry)
 {
-    WCHAR dll[MAX_PATH + 16];
+    WCHAR dll[MAX_PATH + 16], path[128];
     HKEY key;
     LSTATUS err;
 
     GetSystemDirectoryW(dll, MAX_PATH);
     wcscat(dll, L"\\qmgr.dll");
-    if ((err = RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"System\\CurrentControlSet\\Services\\BITS\\Parameters",
-                               0, NULL, 0, KEY_SET_VALUE, NULL, &key, NULL)))
+    swprintf(path, ARRAY_SIZE(path), L"System\\CurrentControlSet\\Services\\%s\\Parameters", name);
+    if ((err = RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, KEY_SET_VALUE, NULL, &key, NULL)))
         return HRESULT_FROM_WIN32(err);
     err = set_string(key, L"ServiceDll", REG_EXPAND_SZ, dll);
+    if (!err && entry) err = RegSetValueExA(key, "ServiceMain", 0, REG_SZ, (const BYTE *)entry, strlen(entry) + 1);
     RegCloseKey(key);
     return HRESULT_FROM_WIN32(err);
 }
 
-/* Make sure BITS is in svchost's netsvcs group, keeping whatever else is there. */
-static HRESULT register_svchost_group(void)
+static const WCHAR svchost_key[] = L"Software\\Microsoft\\Windows NT\\CurrentVersion\\SvcHost";
+
+/* Make sure NAME is in svchost's GROUP, keeping whatever else is there. */
+static HRESULT register_svchost_group(const WCHAR *group, const WCHAR *name)
 {
     DWORD size = 0, type, len;
     WCHAR *list, *p;
     HKEY key;
     LSTATUS err;
 
-    if ((err = RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"Software\\Microsoft\\Windows NT\\CurrentVersion\\SvcHost",
-                               0, NULL, 0, KEY_QUERY_VALUE | KEY_SET_VALUE, NULL, &key, NULL)))
+    if ((err = RegCreateKeyExW(HKEY_LOCAL_MACHINE, svchost_key, 0, NULL, 0, KEY_QUERY_VALUE | KEY_SET_VALUE,
+                               NULL, &key, NULL)))
         return HRESULT_FROM_WIN32(err);
 
-    if (RegQueryValueExW(key, L"netsvcs", NULL, &type, NULL, &size) || type != REG_MULTI_SZ) size = 0;
-    if (!(list = calloc(1, size + sizeof(service_name) + 2 * sizeof(WCHAR))))
+    if (RegQueryValueExW(key, group, NULL, &type, NULL, &size) || type != REG_MULTI_SZ) size = 0;
+    if (!(list = calloc(1, size + (wcslen(name) + 3) * sizeof(WCHAR))))
     {
         RegCloseKey(key);
         return E_OUTOFMEMORY;
     }
-    if (size) RegQueryValueExW(key, L"netsvcs", NULL, NULL, (BYTE *)list, &size);
+    if (size) RegQueryValueExW(key, group, NULL, NULL, (BYTE *)list, &size);
 
     for (p = list; *p; p += wcslen(p) + 1)
-        if (!wcsicmp(p, service_name)) break;
+        if (!wcsicmp(p, name)) break;
     if (!*p)
     {
-        wcscpy(p, service_name);
+        wcscpy(p, name);
         p += wcslen(p) + 1;
         *p++ = 0;
         len = (p - list) * sizeof(WCHAR);
-        err = RegSetValueExW(key, L"netsvcs", 0, REG_MULTI_SZ, (BYTE *)list, len);
+        err = RegSetValueExW(key, group, 0, REG_MULTI_SZ, (BYTE *)list, len);
     }
     free(list);
     RegCloseKey(key);
     return HRESULT_FROM_WIN32(err);
+}
+
+/* The watchdog (watchdog.c) is ours alone, in a group of its own: killing
+ * the BITS process must leave it running. */
+static HRESULT register_watchdog(void)
+{
+    HRESULT hr;
+
+    if (FAILED(hr = register_service(WATCHDOG_SERVICE_NAME, watchdog_display_name, WATCHDOG_SERVICE_NAME)))
+        return hr;
+    if (FAILED(hr = register_service_dll(WATCHDOG_SERVICE_NAME, "WatchdogServiceMain"))) return hr;
+    return register_svchost_group(WATCHDOG_SERVICE_NAME, WATCHDOG_SERVICE_NAME);
+}
+
+static void unregister_watchdog(void)
+{
+    SC_HANDLE scm, service;
+    HKEY key;
+
+    if ((scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS)))
+    {
+        if ((service = OpenServiceW(scm, WATCHDOG_SERVICE_NAME, DELETE)))
+        {
+            DeleteService(service);
+            CloseServiceHandle(service);
+        }
+        CloseServiceHandle(scm);
+    }
+    if (!RegOpenKeyExW(HKEY_LOCAL_MACHINE, svchost_key, 0, KEY_SET_VALUE, &key))
+    {
+        RegDeleteValueW(key, WATCHDOG_SERVICE_NAME);
+        RegCloseKey(key);
+    }
 }
 
 static HRESULT register_appid(void)
@@ -182,9 +221,10 @@ HRESULT WINAPI DllRegisterServer(void)
 
     if (!is_wow64())
     {
-        if (FAILED(hr = register_service())) return hr;
-        if (FAILED(hr = register_service_dll())) return hr;
-        if (FAILED(hr = register_svchost_group())) return hr;
+        if (FAILED(hr = register_service(service_name, display_name, L"netsvcs"))) return hr;
+        if (FAILED(hr = register_service_dll(service_name, NULL))) return hr;
+        if (FAILED(hr = register_svchost_group(L"netsvcs", service_name))) return hr;
+        if (FAILED(hr = register_watchdog())) return hr;
     }
     if (FAILED(hr = register_appid())) return hr;
     return register_classes();
@@ -198,7 +238,8 @@ HRESULT WINAPI DllUnregisterServer(void)
     TRACE("\n");
 
     /* The service and its AppID belong to the prefix (wine.inf creates them);
-     * only the classes are ours to remove. */
+     * the classes and the watchdog are ours to remove. */
+    if (!is_wow64()) unregister_watchdog();
     for (i = 0; i < manager_clsid_count; i++)
     {
         clsid_key_path(manager_clsids[i], path, ARRAY_SIZE(path));

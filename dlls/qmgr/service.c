@@ -28,7 +28,8 @@ HINSTANCE qmgr_instance;
 /* tools/install-prefix looks for this to tell our DLL from Wine's. */
 static const char qmgr_marker[] = "Background Intelligent Transfer Service for Wine";
 
-/* Every manager class we answer for; all create the same manager. */
+/* Every manager class we answer for; all create the same manager (the
+ * watchdog registers them, see watchdog.c). */
 const CLSID *const manager_clsids[] =
 {
     &CLSID_BackgroundCopyManager,
@@ -74,10 +75,35 @@ static DWORD WINAPI service_handler(DWORD control, DWORD type, void *data, void 
     }
 }
 
+/* Without the watchdog service (a prefix registered by an older build) the
+ * classes are ours to register, as they were: activation then works until
+ * this process dies. */
+static HRESULT register_classes(DWORD *cookies, unsigned int *registered)
+{
+    HRESULT hr = S_OK;
+    unsigned int i;
+
+    for (i = 0; SUCCEEDED(hr) && i < manager_clsid_count; i++)
+    {
+        hr = CoRegisterClassObject(manager_clsids[i], (IUnknown *)&manager_factory,
+                                   CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE, &cookies[i]);
+        if (SUCCEEDED(hr)) (*registered)++;
+    }
+    return hr;
+}
+
+static DWORD WINAPI start_watchdog(void *arg)
+{
+    return watchdog_start();
+}
+
 void WINAPI ServiceMain(DWORD argc, LPWSTR *argv)
 {
     DWORD cookies[ARRAY_SIZE(manager_clsids)];
     unsigned int i, registered = 0;
+    BOOL published = FALSE;
+    HANDLE watchdog;
+    DWORD watching = FALSE;
     HRESULT hr;
 
     TRACE("argc %lu\n", argc);
@@ -90,15 +116,21 @@ void WINAPI ServiceMain(DWORD argc, LPWSTR *argv)
     service_report(SERVICE_START_PENDING, 3000);
 
     stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    /* Clients reach us through the watchdog: it starts while we load the
+     * store, and waits for our record. */
+    watchdog = CreateThread(NULL, 0, start_watchdog, NULL, 0, NULL);
     hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
     if (SUCCEEDED(hr)) hr = store_start();
     if (SUCCEEDED(hr)) hr = scheduler_start();
-    for (i = 0; SUCCEEDED(hr) && i < manager_clsid_count; i++)
+    if (SUCCEEDED(hr) && SUCCEEDED(hr = instance_publish((IUnknown *)&manager_factory)))
+        published = TRUE;
+    if (watchdog)
     {
-        hr = CoRegisterClassObject(manager_clsids[i], (IUnknown *)&manager_factory,
-                                   CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE, &cookies[i]);
-        if (SUCCEEDED(hr)) registered++;
+        WaitForSingleObject(watchdog, INFINITE);
+        GetExitCodeThread(watchdog, &watching);
+        CloseHandle(watchdog);
     }
+    if (SUCCEEDED(hr) && !watching) hr = register_classes(cookies, &registered);
     if (FAILED(hr))
     {
         ERR("failed to start: %#lx\n", hr);
@@ -111,7 +143,10 @@ void WINAPI ServiceMain(DWORD argc, LPWSTR *argv)
         WaitForSingleObject(stop_event, INFINITE);
     }
 
+    /* First of all: the watchdog must not take our exit for a crash. */
+    if (published) instance_withdraw();
     for (i = 0; i < registered; i++) CoRevokeClassObject(cookies[i]);
+    CoDisconnectObject((IUnknown *)&manager_factory, 0);
     scheduler_stop();
     store_stop();
     manager_disconnect_all();

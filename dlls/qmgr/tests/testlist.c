@@ -38,6 +38,7 @@ extern void func_netoptions(void);
 extern void func_order(void);
 extern void func_owner(void);
 extern void func_qmgr(void);
+extern void func_recovery(void);
 extern void func_service(void);
 extern void func_transfer(void);
 
@@ -57,6 +58,7 @@ const struct test winetest_testlist[] =
     { "order", func_order },
     { "owner", func_owner },
     { "qmgr", func_qmgr },
+    { "recovery", func_recovery },
     { "service", func_service },
     { "transfer", func_transfer },
     { 0, 0 }
