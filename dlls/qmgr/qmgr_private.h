@@ -178,17 +178,21 @@ struct file *job_next_file(struct job *job, LONG generation);
 void job_file_idle(struct job *job, struct file *file);
 BOOL job_turn_ended(struct job *job, LONG generation, BOOL stopping, const struct transfer *failed);
 
-/* what both enumerators hold (enum_items.c) */
+/* what both enumerators hold (enum_items.c); the position under cs, since
+ * a client's threads may call the same enumerator at once */
 struct enum_items
 {
     IUnknown **items;
     ULONG count;
     ULONG pos;
+    CRITICAL_SECTION cs;
 };
 HRESULT enum_items_init(struct enum_items *e, IUnknown **items, ULONG count, ULONG pos);
 void enum_items_free(struct enum_items *e);
 HRESULT enum_items_next(struct enum_items *e, ULONG celt, IUnknown **out, ULONG *fetched);
 HRESULT enum_items_skip(struct enum_items *e, ULONG celt);
+void enum_items_reset(struct enum_items *e);
+ULONG enum_items_position(struct enum_items *e);
 
 HRESULT enum_jobs_create(struct job **jobs, ULONG count, IEnumBackgroundCopyJobs **ret);
 HRESULT enum_files_create(struct job *job, IEnumBackgroundCopyFiles **ret);
