@@ -1671,14 +1671,19 @@ HRESULT job_transfer_begin(struct job *job, struct file *file, struct transfer *
     return hr;
 }
 
-/* The file's temporary file, so that a resume finds the bytes again. */
-void job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp)
+/* The file's temporary file, so that a resume finds the bytes again and
+ * Complete renames it; FALSE when memory ran out. */
+BOOL job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp)
 {
+    WCHAR *copy;
+
+    if (!(copy = strdupW(temp))) return FALSE;
     EnterCriticalSection(&job->cs);
     free(file->temp);
-    file->temp = strdupW(temp);
+    file->temp = copy;
     job->unsaved = TRUE;
     job_leave(job);
+    return TRUE;
 }
 
 /* The validator of the bytes in the temporary file. */

@@ -201,6 +201,9 @@ HRESULT error_object_create(struct job *job, IBackgroundCopyError **ret);
 
 HRESULT file_check_remote_name(const WCHAR *remote, BG_JOB_TYPE type);
 HRESULT file_check_local_name(const WCHAR *local);
+#define TEMP_NAME_LEN 11   /* BIT<4 hex digits>.tmp */
+size_t local_folder_len(const WCHAR *local);
+HRESULT file_check_temp_name(const WCHAR *local, const WCHAR *temp);
 BOOL is_http_url(const WCHAR *name);
 UINT64 ranges_total(const BG_FILE_RANGE *ranges, DWORD count);
 
@@ -266,7 +269,7 @@ void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOO
 void transfer_set_remote(struct transfer *t, const WCHAR *remote);
 void transfer_free_copy(struct transfer *t);
 HRESULT job_transfer_begin(struct job *job, struct file *file, struct transfer *t);
-void job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp);
+BOOL job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp);
 void job_file_set_validator(struct job *job, struct file *file, LONG generation, const WCHAR *etag,
                             const WCHAR *last_modified, const FILETIME *remote_time);
 void job_file_progress(struct job *job, struct file *file, LONG generation, UINT64 transferred, UINT64 total);
