@@ -614,9 +614,10 @@ static DWORD tls_recv(struct connection *conn, char *buffer, size_t size, size_t
             if (n < data->cbBuffer)
             {
                 /* The rest waits in the pending bytes. */
-                char *rest = (char *)data->pvBuffer + n;
+                char *rest = (char *)data->pvBuffer + n, *pending;
                 size_t rest_len = data->cbBuffer - n;
-                if (!(conn->pending = realloc(conn->pending, rest_len))) return ERROR_NOT_ENOUGH_MEMORY;
+                if (!(pending = realloc(conn->pending, rest_len))) return ERROR_NOT_ENOUGH_MEMORY;
+                conn->pending = pending;
                 memcpy(conn->pending, rest, rest_len);
                 conn->pending_pos = 0;
                 conn->pending_len = rest_len;

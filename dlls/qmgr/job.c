@@ -339,7 +339,8 @@ static HRESULT job_check_new_files(struct job *job, ULONG count, const BG_FILE_I
     ULONG i;
     HRESULT hr;
 
-    if (job->type != BG_JOB_TYPE_DOWNLOAD && job->file_count + count > 1) return BG_E_TOO_MANY_FILES;
+    /* 64-bit sums: a count near 2^32 must not wrap past the limits. */
+    if (job->type != BG_JOB_TYPE_DOWNLOAD && (UINT64)job->file_count + count > 1) return BG_E_TOO_MANY_FILES;
     for (i = 0; i < count; i++)
     {
         if (FAILED(hr = file_check_remote_name(files[i].RemoteName, job->type))) return hr;
@@ -353,7 +354,7 @@ static HRESULT job_check_file_quota(struct job *job, ULONG count)
     struct owner caller;
     HRESULT hr;
 
-    if (job->file_count + count <= MAX_FILES_PER_JOB) return S_OK;
+    if ((UINT64)job->file_count + count <= MAX_FILES_PER_JOB) return S_OK;
     /* The per-job limit is a policy that binds non-elevated callers only. */
     if (FAILED(hr = owner_from_caller(&caller))) return hr;
     hr = caller.elevated ? S_OK : BG_E_TOO_MANY_FILES_IN_JOB;

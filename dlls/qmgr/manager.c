@@ -133,7 +133,7 @@ HRESULT manager_get_jobs(BOOL (*filter)(struct job *job, void *context), void *c
 
     *count = 0;
     EnterCriticalSection(&jobs_cs);
-    if (job_count && !(array = malloc(job_count * sizeof(*array)))) hr = E_OUTOFMEMORY;
+    if (job_count && !(array = calloc(job_count, sizeof(*array)))) hr = E_OUTOFMEMORY;
     else
     {
         LIST_FOR_EACH_ENTRY(listed, &jobs, struct listed_job, entry)

@@ -102,7 +102,7 @@ static DWORD schedule(void)
     BOOL busy = FALSE;
 
     if (FAILED(manager_get_jobs(NULL, NULL, &jobs, &count))) return 1000;
-    if (count) errored = malloc(count * sizeof(*errored));
+    if (count) errored = calloc(count, sizeof(*errored));
 
     for (i = 0; i < count; i++)
     {
