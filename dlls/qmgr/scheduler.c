@@ -280,7 +280,12 @@ void scheduler_stop(void)
     WaitForSingleObject(scheduler_thread, INFINITE);
     CloseHandle(scheduler_thread);
     scheduler_thread = NULL;
+    /* A worker still busy wakes the scheduler when it ends: its event
+     * stays open rather than let it signal a handle number reused since. */
     if (WaitForSingleObject(idle_event, 2000)) WARN("%ld workers still busy\n", workers);
-    CloseHandle(wake_event);
-    wake_event = NULL;
+    else
+    {
+        CloseHandle(wake_event);
+        wake_event = NULL;
+    }
 }
