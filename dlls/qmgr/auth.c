@@ -1020,7 +1020,7 @@ HRESULT auth_respond(struct auth_state *state, const struct credential creds[CRE
 done:
     if (hr != S_OK)
     {
-        free(*value);
+        secret_free(*value);
         *value = NULL;
     }
     free(tried);

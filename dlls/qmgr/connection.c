@@ -357,10 +357,10 @@ static DWORD check_revocation(const CERT_CONTEXT *cert, const CERT_CONTEXT *issu
 static DWORD check_server_certificate(struct connection *conn, const WCHAR *host, ULONG flags)
 {
     static const char *server_auth[] = { (char *)szOID_PKIX_KP_SERVER_AUTH };
-    SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl = { { sizeof(ssl) } };
-    CERT_CHAIN_POLICY_PARA policy = { sizeof(policy) };
-    CERT_CHAIN_POLICY_STATUS status = { sizeof(status) };
-    CERT_CHAIN_PARA para = { sizeof(para) };
+    SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl = { .cbSize = sizeof(ssl) };
+    CERT_CHAIN_POLICY_PARA policy = { .cbSize = sizeof(policy) };
+    CERT_CHAIN_POLICY_STATUS status = { .cbSize = sizeof(status) };
+    CERT_CHAIN_PARA para = { .cbSize = sizeof(para) };
     const CERT_CHAIN_CONTEXT *chain;
     const CERT_CONTEXT *cert;
     SECURITY_STATUS ss;
@@ -409,7 +409,7 @@ done:
 DWORD conn_start_tls(struct connection *conn, const WCHAR *host, ULONG flags,
                      const struct client_certificate *client, HRESULT *hr)
 {
-    SCHANNEL_CRED cred = { SCHANNEL_CRED_VERSION };
+    SCHANNEL_CRED cred = { .dwVersion = SCHANNEL_CRED_VERSION };
     SecBuffer in[2], out = { 0, SECBUFFER_TOKEN, NULL };
     SecBufferDesc in_desc = { SECBUFFER_VERSION, 2, in }, out_desc = { SECBUFFER_VERSION, 1, &out };
     const CERT_CONTEXT *cert = NULL;
@@ -614,9 +614,10 @@ static DWORD tls_recv(struct connection *conn, char *buffer, size_t size, size_t
             if (n < data->cbBuffer)
             {
                 /* The rest waits in the pending bytes. */
-                char *rest = (char *)data->pvBuffer + n;
+                char *rest = (char *)data->pvBuffer + n, *pending;
                 size_t rest_len = data->cbBuffer - n;
-                if (!(conn->pending = realloc(conn->pending, rest_len))) return ERROR_NOT_ENOUGH_MEMORY;
+                if (!(pending = realloc(conn->pending, rest_len))) return ERROR_NOT_ENOUGH_MEMORY;
+                conn->pending = pending;
                 memcpy(conn->pending, rest, rest_len);
                 conn->pending_pos = 0;
                 conn->pending_len = rest_len;

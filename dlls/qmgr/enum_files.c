@@ -94,7 +94,7 @@ static HRESULT WINAPI enum_files_Reset(IEnumBackgroundCopyFiles *iface)
 {
     struct enum_files *e = impl_from_IEnumBackgroundCopyFiles(iface);
     TRACE("%p\n", e);
-    e->items.pos = 0;
+    enum_items_reset(&e->items);
     return S_OK;
 }
 
@@ -106,7 +106,7 @@ static HRESULT WINAPI enum_files_Clone(IEnumBackgroundCopyFiles *iface, IEnumBac
 
     if (!ret) return E_INVALIDARG;
     *ret = NULL;
-    return enum_files_create_items(e->items.items, e->items.count, e->items.pos, ret);
+    return enum_files_create_items(e->items.items, e->items.count, enum_items_position(&e->items), ret);
 }
 
 static HRESULT WINAPI enum_files_GetCount(IEnumBackgroundCopyFiles *iface, ULONG *count)

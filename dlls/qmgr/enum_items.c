@@ -28,14 +28,16 @@ HRESULT enum_items_init(struct enum_items *e, IUnknown **items, ULONG count, ULO
 
     e->items = NULL;
     e->count = e->pos = 0;
-    if (count && !(e->items = malloc(count * sizeof(*items)))) return E_OUTOFMEMORY;
+    if (count && !(e->items = calloc(count, sizeof(*items)))) return E_OUTOFMEMORY;
     for (i = 0; i < count; i++)
     {
         e->items[i] = items[i];
         IUnknown_AddRef(items[i]);
     }
     e->count = count;
-    e->pos = pos;
+    e->pos = min(pos, count);
+    InitializeCriticalSection(&e->cs);
+    e->cs.DebugInfo->Spare[0] = (DWORD_PTR)(__FILE__ ": enum_items.cs");
     return S_OK;
 }
 
@@ -45,6 +47,8 @@ void enum_items_free(struct enum_items *e)
 
     for (i = 0; i < e->count; i++) IUnknown_Release(e->items[i]);
     free(e->items);
+    e->cs.DebugInfo->Spare[0] = 0;
+    DeleteCriticalSection(&e->cs);
 }
 
 HRESULT enum_items_next(struct enum_items *e, ULONG celt, IUnknown **out, ULONG *fetched)
@@ -55,22 +59,46 @@ HRESULT enum_items_next(struct enum_items *e, ULONG celt, IUnknown **out, ULONG 
     /* Without a count to report, only one element may be asked for. */
     if (celt > 1 && !fetched) return E_INVALIDARG;
 
+    EnterCriticalSection(&e->cs);
     for (n = 0; n < celt && e->pos < e->count; n++, e->pos++)
     {
         out[n] = e->items[e->pos];
         IUnknown_AddRef(out[n]);
     }
+    LeaveCriticalSection(&e->cs);
     if (fetched) *fetched = n;
     return n == celt ? S_OK : S_FALSE;
 }
 
 HRESULT enum_items_skip(struct enum_items *e, ULONG celt)
 {
+    HRESULT hr = S_OK;
+
+    EnterCriticalSection(&e->cs);
     if (celt > e->count - e->pos)
     {
         e->pos = e->count;
-        return S_FALSE;
+        hr = S_FALSE;
     }
-    e->pos += celt;
-    return S_OK;
+    else e->pos += celt;
+    LeaveCriticalSection(&e->cs);
+    return hr;
+}
+
+void enum_items_reset(struct enum_items *e)
+{
+    EnterCriticalSection(&e->cs);
+    e->pos = 0;
+    LeaveCriticalSection(&e->cs);
+}
+
+/* Where the next Next starts, for Clone. */
+ULONG enum_items_position(struct enum_items *e)
+{
+    ULONG pos;
+
+    EnterCriticalSection(&e->cs);
+    pos = e->pos;
+    LeaveCriticalSection(&e->cs);
+    return pos;
 }

@@ -94,7 +94,7 @@ static HRESULT WINAPI enum_jobs_Reset(IEnumBackgroundCopyJobs *iface)
 {
     struct enum_jobs *e = impl_from_IEnumBackgroundCopyJobs(iface);
     TRACE("%p\n", e);
-    e->items.pos = 0;
+    enum_items_reset(&e->items);
     return S_OK;
 }
 
@@ -106,7 +106,7 @@ static HRESULT WINAPI enum_jobs_Clone(IEnumBackgroundCopyJobs *iface, IEnumBackg
 
     if (!ret) return E_INVALIDARG;
     *ret = NULL;
-    return enum_jobs_create_items(e->items.items, e->items.count, e->items.pos, ret);
+    return enum_jobs_create_items(e->items.items, e->items.count, enum_items_position(&e->items), ret);
 }
 
 static HRESULT WINAPI enum_jobs_GetCount(IEnumBackgroundCopyJobs *iface, ULONG *count)
@@ -155,7 +155,7 @@ HRESULT enum_jobs_create(struct job **jobs, ULONG count, IEnumBackgroundCopyJobs
     HRESULT hr;
     ULONG i;
 
-    if (count && !(items = malloc(count * sizeof(*items)))) return E_OUTOFMEMORY;
+    if (count && !(items = calloc(count, sizeof(*items)))) return E_OUTOFMEMORY;
     for (i = 0; i < count; i++) items[i] = (IUnknown *)job_interface(jobs[i]);
     hr = enum_jobs_create_items(items, count, 0, ret);
     free(items);

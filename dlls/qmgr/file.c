@@ -119,6 +119,33 @@ HRESULT file_check_local_name(const WCHAR *local)
     return S_OK;
 }
 
+/* The length of the folder part of a path, its last separator included. */
+size_t local_folder_len(const WCHAR *local)
+{
+    size_t len = 0;
+    const WCHAR *p;
+
+    for (p = local; *p; p++) if (*p == '\\' || *p == '/') len = p + 1 - local;
+    return len;
+}
+
+/* A temporary file's name is BIT<4 hex digits>.tmp in the destination's
+ * folder (transfer.c makes no other): one read back from the store that is
+ * not could make Cancel delete, or a restart truncate, some other file. */
+HRESULT file_check_temp_name(const WCHAR *local, const WCHAR *temp)
+{
+    size_t dir_len;
+    unsigned int i;
+
+    if (!local || !temp || FAILED(file_check_local_name(temp))) return E_INVALIDARG;
+    dir_len = local_folder_len(local);
+    if (wcslen(temp) != dir_len + TEMP_NAME_LEN || wcsnicmp(temp, local, dir_len)) return E_INVALIDARG;
+    temp += dir_len;
+    if (wcsnicmp(temp, L"BIT", 3) || wcsicmp(temp + 7, L".tmp")) return E_INVALIDARG;
+    for (i = 3; i < 7; i++) if (!iswxdigit(temp[i])) return E_INVALIDARG;
+    return S_OK;
+}
+
 struct file_object
 {
     IBackgroundCopyFile2 IBackgroundCopyFile2_iface;

@@ -125,8 +125,7 @@ char *strdupWtoA(const WCHAR *s)
     int len;
     char *ret;
 
-    if (!s) return NULL;
-    len = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
+    if (!s || (len = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL)) <= 0) return NULL;
     if ((ret = malloc(len))) WideCharToMultiByte(CP_UTF8, 0, s, -1, ret, len, NULL, NULL);
     return ret;
 }
@@ -136,8 +135,7 @@ static WCHAR *strdupAtoW(const char *s)
     int len;
     WCHAR *ret;
 
-    if (!s) return NULL;
-    len = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+    if (!s || (len = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0)) <= 0) return NULL;
     if ((ret = malloc(len * sizeof(WCHAR)))) MultiByteToWideChar(CP_UTF8, 0, s, -1, ret, len);
     return ret;
 }
@@ -543,7 +541,7 @@ static HRESULT target_from_url(struct transfer *t, const WCHAR *url, struct targ
 static BG_ERROR_CONTEXT target_error_context(HRESULT hr)
 {
     if (hr == E_OUTOFMEMORY) return BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER;
-    if (hr == BG_E_INVALID_PROXY_INFO) return BG_ERROR_CONTEXT_GENERAL_TRANSPORT;
+    if (hr == (HRESULT)BG_E_INVALID_PROXY_INFO) return BG_ERROR_CONTEXT_GENERAL_TRANSPORT;
     return BG_ERROR_CONTEXT_REMOTE_FILE;
 }
 
@@ -703,6 +701,8 @@ static void text_custom_headers(struct text *req, const WCHAR *headers)
 {
     char *all = strdupWtoA(headers), *line, *next;
 
+    /* Without them the request is not the one the job asked for. */
+    if (!all) req->failed = TRUE;
     for (line = all; line && *line; line = next)
     {
         size_t len = strcspn(line, "\r\n");
@@ -715,8 +715,7 @@ static void text_custom_headers(struct text *req, const WCHAR *headers)
     free(all);
 }
 
-static BOOL build_request(struct text *req, struct transfer *t, struct http_session *session,
-                          const struct target *to, const struct http_range *range, const WCHAR *validator,
+static BOOL build_request(struct text *req, struct transfer *t, const struct target *to, const struct http_range *range, const WCHAR *validator,
                           const char *server_auth, const char *proxy_auth)
 {
     char value[64];
@@ -808,7 +807,7 @@ static BOOL send_request(struct transfer *t, struct http_session *session, const
         if (!connect_target(session, t, &to)) break;
         for (i = 0; i < CRED_TARGETS; i++)
             preset[i] = answer[i] ? answer[i] : auth_preempt(&session->auth[i], t->creds[i], "GET", to.path);
-        ret = build_request(&req, t, session, &to, range, validator, preset[server], preset[proxy]);
+        ret = build_request(&req, t, &to, range, validator, preset[server], preset[proxy]);
         for (i = 0; i < CRED_TARGETS; i++)
         {
             secret_free(preset[i]);

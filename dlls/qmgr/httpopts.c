@@ -61,7 +61,7 @@ void client_certificate_clear(struct client_certificate *cert)
 static HRESULT set_certificate(struct job *job, BG_CERT_STORE_LOCATION location, const WCHAR *store,
                                const BYTE *hash, const WCHAR *subject)
 {
-    struct client_certificate cert = { TRUE, location };
+    struct client_certificate cert = { .set = TRUE, .location = location };
     HRESULT hr;
 
     if ((unsigned int)location > BG_CERT_STORE_LOCATION_LOCAL_MACHINE_ENTERPRISE || !store || !*store)

@@ -137,34 +137,45 @@ void job_set_error(struct job *job, HRESULT code, BG_ERROR_CONTEXT context, stru
 
 /* The access rules of "Security considerations" and "UAC" for BITS: the
  * owner, or an elevated administrator; a job of an elevated owner needs an
- * elevated caller, and nobody modifies a job of a higher integrity level. */
-HRESULT job_check_access(struct job *job, const struct owner *caller, BOOL modify)
+ * elevated caller, and nobody modifies a job of a higher integrity level.
+ * Called with the job's lock held: TakeOwnership frees the owner's SID. */
+static HRESULT check_access_locked(struct job *job, const struct owner *caller, BOOL modify)
 {
-    BOOL same_user = EqualSid(job->owner.sid, caller->sid);
-
     if (caller->elevated && caller->admin) return S_OK;
-    if (!same_user) return E_ACCESSDENIED;
+    if (!EqualSid(job->owner.sid, caller->sid)) return E_ACCESSDENIED;
     if (job->owner.elevated && !caller->elevated) return E_ACCESSDENIED;
     if (modify && caller->integrity < job->owner.integrity) return E_ACCESSDENIED;
     return S_OK;
 }
 
-/* Checks the caller's right to the job and takes the job's lock. */
+HRESULT job_check_access(struct job *job, const struct owner *caller, BOOL modify)
+{
+    HRESULT hr;
+
+    EnterCriticalSection(&job->cs);
+    hr = check_access_locked(job, caller, modify);
+    LeaveCriticalSection(&job->cs);
+    return hr;
+}
+
+/* Checks the caller's right to the job and takes the job's lock.  The
+ * check is made under the lock, so that the owner it read is still the
+ * owner while the caller works on the job. */
 HRESULT job_enter(struct job *job, BOOL modify)
 {
     struct owner caller;
     HRESULT hr;
 
+    /* The caller's token is read before the lock is taken. */
     if (FAILED(hr = owner_from_caller(&caller))) return hr;
-    hr = job_check_access(job, &caller, modify);
-    owner_free(&caller);
-    if (FAILED(hr))
-    {
-        WARN("access denied to job %s\n", debugstr_guid(&job->id));
-        return hr;
-    }
     EnterCriticalSection(&job->cs);
-    return S_OK;
+    if (FAILED(hr = check_access_locked(job, &caller, modify)))
+    {
+        LeaveCriticalSection(&job->cs);
+        WARN("access denied to job %s\n", debugstr_guid(&job->id));
+    }
+    owner_free(&caller);
+    return hr;
 }
 
 /* For setters: the job must still be alive. */
@@ -205,16 +216,35 @@ IBackgroundCopyJob *job_interface(struct job *job)
     return (IBackgroundCopyJob *)&job->IBackgroundCopyJob4_iface;
 }
 
-/* The id never changes; the owner only under the job's lock (TakeOwnership),
- * and a SID comparison racing with it sees the old owner or the new one. */
+/* The id never changes. */
 const GUID *job_id(const struct job *job)
 {
     return &job->id;
 }
 
-BOOL job_owned_by(const struct job *job, const struct owner *owner)
+/* The owner changes only under the job's lock (TakeOwnership frees the old
+ * SID), so it is compared only under that lock.  Called under the job
+ * list's lock too: that lock is always taken before a job's. */
+BOOL job_owned_by(struct job *job, const struct owner *owner)
 {
-    return EqualSid(job->owner.sid, owner->sid);
+    BOOL ret;
+
+    EnterCriticalSection(&job->cs);
+    ret = EqualSid(job->owner.sid, owner->sid);
+    LeaveCriticalSection(&job->cs);
+    return ret;
+}
+
+/* Whether EnumJobs lists the job for caller: its own jobs, within the
+ * access rules; one look at the owner. */
+BOOL job_listed_for(struct job *job, const struct owner *caller)
+{
+    BOOL ret;
+
+    EnterCriticalSection(&job->cs);
+    ret = EqualSid(job->owner.sid, caller->sid) && SUCCEEDED(check_access_locked(job, caller, FALSE));
+    LeaveCriticalSection(&job->cs);
+    return ret;
 }
 
 BG_JOB_TYPE job_type(const struct job *job)
@@ -313,7 +343,8 @@ static HRESULT job_check_new_files(struct job *job, ULONG count, const BG_FILE_I
     ULONG i;
     HRESULT hr;
 
-    if (job->type != BG_JOB_TYPE_DOWNLOAD && job->file_count + count > 1) return BG_E_TOO_MANY_FILES;
+    /* 64-bit sums: a count near 2^32 must not wrap past the limits. */
+    if (job->type != BG_JOB_TYPE_DOWNLOAD && (UINT64)job->file_count + count > 1) return BG_E_TOO_MANY_FILES;
     for (i = 0; i < count; i++)
     {
         if (FAILED(hr = file_check_remote_name(files[i].RemoteName, job->type))) return hr;
@@ -327,7 +358,7 @@ static HRESULT job_check_file_quota(struct job *job, ULONG count)
     struct owner caller;
     HRESULT hr;
 
-    if (job->file_count + count <= MAX_FILES_PER_JOB) return S_OK;
+    if ((UINT64)job->file_count + count <= MAX_FILES_PER_JOB) return S_OK;
     /* The per-job limit is a policy that binds non-elevated callers only. */
     if (FAILED(hr = owner_from_caller(&caller))) return hr;
     hr = caller.elevated ? S_OK : BG_E_TOO_MANY_FILES_IN_JOB;
@@ -1645,14 +1676,19 @@ HRESULT job_transfer_begin(struct job *job, struct file *file, struct transfer *
     return hr;
 }
 
-/* The file's temporary file, so that a resume finds the bytes again. */
-void job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp)
+/* The file's temporary file, so that a resume finds the bytes again and
+ * Complete renames it; FALSE when memory ran out. */
+BOOL job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp)
 {
+    WCHAR *copy;
+
+    if (!(copy = strdupW(temp))) return FALSE;
     EnterCriticalSection(&job->cs);
     free(file->temp);
-    file->temp = strdupW(temp);
+    file->temp = copy;
     job->unsaved = TRUE;
     job_leave(job);
+    return TRUE;
 }
 
 /* The validator of the bytes in the temporary file. */

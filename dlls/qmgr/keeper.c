@@ -46,7 +46,7 @@ DWORD keeper_update(BOOL needed)
     ULONGLONG now = GetTickCount64();
 
     WCHAR rundll32[MAX_PATH], cmdline[MAX_PATH + 64];
-    STARTUPINFOW si = { sizeof(si) };
+    STARTUPINFOW si = { .cb = sizeof(si) };
     PROCESS_INFORMATION pi;
 
     if (keeper && WaitForSingleObject(keeper, 0) == WAIT_OBJECT_0)

@@ -23,7 +23,9 @@
 WINE_DEFAULT_DEBUG_CHANNEL(qmgr);
 
 /* The list of live jobs: every job a client can find.  Each entry holds a
- * reference to its job. */
+ * reference to its job.  jobs_cs comes before a job's lock: a filter or a
+ * quota count takes the lock of each job under it, and nothing that holds
+ * a job's lock takes jobs_cs. */
 struct listed_job
 {
     struct list entry;
@@ -131,7 +133,7 @@ HRESULT manager_get_jobs(BOOL (*filter)(struct job *job, void *context), void *c
 
     *count = 0;
     EnterCriticalSection(&jobs_cs);
-    if (job_count && !(array = malloc(job_count * sizeof(*array)))) hr = E_OUTOFMEMORY;
+    if (job_count && !(array = calloc(job_count, sizeof(*array)))) hr = E_OUTOFMEMORY;
     else
     {
         LIST_FOR_EACH_ENTRY(listed, &jobs, struct listed_job, entry)
@@ -261,10 +263,9 @@ static HRESULT WINAPI manager_GetJob(IBackgroundCopyManager *iface, REFGUID id, 
     return hr;
 }
 
-/* A caller sees its own jobs, within the access rules. */
 static BOOL caller_sees_job(struct job *job, void *caller)
 {
-    return job_owned_by(job, caller) && SUCCEEDED(job_check_access(job, caller, FALSE));
+    return job_listed_for(job, caller);
 }
 
 static HRESULT WINAPI manager_EnumJobs(IBackgroundCopyManager *iface, DWORD flags, IEnumBackgroundCopyJobs **ret)

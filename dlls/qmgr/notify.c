@@ -67,7 +67,7 @@ static struct list queues = LIST_INIT(queues);
 
 static void run_command_line(const struct notify_target *n)
 {
-    STARTUPINFOW si = { sizeof(si) };
+    STARTUPINFOW si = { .cb = sizeof(si) };
     PROCESS_INFORMATION pi;
     WCHAR *cmdline = n->parameters ? strdupW(n->parameters) : NULL;
 

@@ -109,13 +109,14 @@ static HRESULT owner_from_token(HANDLE token, struct owner *owner)
     free(user);
     if (!owner->sid) return E_OUTOFMEMORY;
 
+    owner->integrity = SECURITY_MANDATORY_MEDIUM_RID;
     if ((label = token_info(token, TokenIntegrityLevel)))
     {
         PSID sid = label->Label.Sid;
-        owner->integrity = *GetSidSubAuthority(sid, *GetSidSubAuthorityCount(sid) - 1);
+        if (*GetSidSubAuthorityCount(sid))
+            owner->integrity = *GetSidSubAuthority(sid, *GetSidSubAuthorityCount(sid) - 1);
         free(label);
     }
-    else owner->integrity = SECURITY_MANDATORY_MEDIUM_RID;
 
     if (GetTokenInformation(token, TokenElevation, &elevation, sizeof(elevation), &size))
         owner->elevated = !!elevation.TokenIsElevated;

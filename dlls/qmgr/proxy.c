@@ -665,7 +665,7 @@ static HRESULT preconfig(const WCHAR *url, const struct target *target, char **h
         env_bypass = get_env(L"no_proxy");
         TRACE("$http_proxy %s, $no_proxy %s\n", debugstr_w(env_proxy), debugstr_w(env_bypass));
         hr = from_list(env_proxy, env_bypass, target, host, port);
-        if (hr == BG_E_INVALID_PROXY_INFO)
+        if (hr == (HRESULT)BG_E_INVALID_PROXY_INFO)
         {
             /* wininet ignored a $http_proxy it could not parse */
             WARN("ignoring $http_proxy %s\n", debugstr_w(env_proxy));

@@ -133,7 +133,8 @@ void job_addref(struct job *job);
 void job_release(struct job *job);
 IBackgroundCopyJob *job_interface(struct job *job);
 const GUID *job_id(const struct job *job);
-BOOL job_owned_by(const struct job *job, const struct owner *owner);
+BOOL job_owned_by(struct job *job, const struct owner *owner);
+BOOL job_listed_for(struct job *job, const struct owner *caller);
 BG_JOB_TYPE job_type(const struct job *job);
 BOOL job_is_gone(struct job *job);
 HRESULT job_check_access(struct job *job, const struct owner *caller, BOOL modify);
@@ -177,17 +178,21 @@ struct file *job_next_file(struct job *job, LONG generation);
 void job_file_idle(struct job *job, struct file *file);
 BOOL job_turn_ended(struct job *job, LONG generation, BOOL stopping, const struct transfer *failed);
 
-/* what both enumerators hold (enum_items.c) */
+/* what both enumerators hold (enum_items.c); the position under cs, since
+ * a client's threads may call the same enumerator at once */
 struct enum_items
 {
     IUnknown **items;
     ULONG count;
     ULONG pos;
+    CRITICAL_SECTION cs;
 };
 HRESULT enum_items_init(struct enum_items *e, IUnknown **items, ULONG count, ULONG pos);
 void enum_items_free(struct enum_items *e);
 HRESULT enum_items_next(struct enum_items *e, ULONG celt, IUnknown **out, ULONG *fetched);
 HRESULT enum_items_skip(struct enum_items *e, ULONG celt);
+void enum_items_reset(struct enum_items *e);
+ULONG enum_items_position(struct enum_items *e);
 
 HRESULT enum_jobs_create(struct job **jobs, ULONG count, IEnumBackgroundCopyJobs **ret);
 HRESULT enum_files_create(struct job *job, IEnumBackgroundCopyFiles **ret);
@@ -196,6 +201,9 @@ HRESULT error_object_create(struct job *job, IBackgroundCopyError **ret);
 
 HRESULT file_check_remote_name(const WCHAR *remote, BG_JOB_TYPE type);
 HRESULT file_check_local_name(const WCHAR *local);
+#define TEMP_NAME_LEN 11   /* BIT<4 hex digits>.tmp */
+size_t local_folder_len(const WCHAR *local);
+HRESULT file_check_temp_name(const WCHAR *local, const WCHAR *temp);
 BOOL is_http_url(const WCHAR *name);
 UINT64 ranges_total(const BG_FILE_RANGE *ranges, DWORD count);
 
@@ -276,7 +284,7 @@ void transfer_fail(struct transfer *t, HRESULT hr, BG_ERROR_CONTEXT context, BOO
 void transfer_set_remote(struct transfer *t, const WCHAR *remote);
 void transfer_free_copy(struct transfer *t);
 HRESULT job_transfer_begin(struct job *job, struct file *file, struct transfer *t);
-void job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp);
+BOOL job_file_set_temp(struct job *job, struct file *file, const WCHAR *temp);
 void job_file_set_validator(struct job *job, struct file *file, LONG generation, const WCHAR *etag,
                             const WCHAR *last_modified, const FILETIME *remote_time);
 void job_file_progress(struct job *job, struct file *file, LONG generation, UINT64 transferred, UINT64 total);

@@ -103,7 +103,10 @@ static HRESULT register_svchost_group(const WCHAR *group, const WCHAR *name)
         return HRESULT_FROM_WIN32(err);
 
     if (RegQueryValueExW(key, group, NULL, &type, NULL, &size) || type != REG_MULTI_SZ) size = 0;
-    if (!(list = calloc(1, size + (wcslen(name) + 3) * sizeof(WCHAR))))
+    /* Room for what is there (an odd size or missing terminators
+     * included), the terminator of its last string, our name and the
+     * list's terminator; calloc's zeros terminate whatever was cut. */
+    if (!(list = calloc(size / sizeof(WCHAR) + 1 + 1 + wcslen(name) + 1, sizeof(WCHAR))))
     {
         RegCloseKey(key);
         return E_OUTOFMEMORY;

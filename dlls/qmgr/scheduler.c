@@ -102,7 +102,7 @@ static DWORD schedule(void)
     BOOL busy = FALSE;
 
     if (FAILED(manager_get_jobs(NULL, NULL, &jobs, &count))) return 1000;
-    if (count) errored = malloc(count * sizeof(*errored));
+    if (count) errored = calloc(count, sizeof(*errored));
 
     for (i = 0; i < count; i++)
     {
@@ -280,7 +280,12 @@ void scheduler_stop(void)
     WaitForSingleObject(scheduler_thread, INFINITE);
     CloseHandle(scheduler_thread);
     scheduler_thread = NULL;
+    /* A worker still busy wakes the scheduler when it ends: its event
+     * stays open rather than let it signal a handle number reused since. */
     if (WaitForSingleObject(idle_event, 2000)) WARN("%ld workers still busy\n", workers);
-    CloseHandle(wake_event);
-    wake_event = NULL;
+    else
+    {
+        CloseHandle(wake_event);
+        wake_event = NULL;
+    }
 }

@@ -49,37 +49,56 @@ void transfer_cleanup(struct transfer *t)
 }
 
 /* Creates the hidden temporary file BIT<hex>.tmp beside the destination;
- * the name is recorded in the job so that a resume finds the bytes again. */
+ * the name is recorded in the job so that a resume finds the bytes again.
+ * Its name must pass the checks of a local name as the destination's does
+ * (the store reads it back through them), so a destination whose folder
+ * leaves no room for it under MAX_PATH fails the transfer. */
 static HANDLE create_temp_file(struct transfer *t)
 {
     static LONG counter;
-    WCHAR name[MAX_PATH], *p;
+    size_t dir_len = local_folder_len(t->local), len = dir_len + TEMP_NAME_LEN;
     HANDLE handle = INVALID_HANDLE_VALUE;
+    DWORD err = ERROR_SUCCESS;
     unsigned int i;
+    WCHAR *name;
 
-    lstrcpynW(name, t->local, MAX_PATH);
-    if (!(p = wcsrchr(name, '\\')) && !(p = wcsrchr(name, '/'))) p = name - 1;
+    if (len >= MAX_PATH)
+    {
+        WARN("no room for a temporary file beside %s\n", debugstr_w(t->local));
+        transfer_fail(t, HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE), BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
+        return NULL;
+    }
+    if (!(name = malloc((len + 1) * sizeof(WCHAR))))
+    {
+        transfer_fail(t, E_OUTOFMEMORY, BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, TRUE);
+        return NULL;
+    }
+    memcpy(name, t->local, dir_len * sizeof(WCHAR));
     for (i = 0; i < 0x10000 && handle == INVALID_HANDLE_VALUE; i++)
     {
-        swprintf(p + 1, MAX_PATH - (p + 1 - name), L"BIT%04x.tmp",
+        swprintf(name + dir_len, TEMP_NAME_LEN + 1, L"BIT%04x.tmp",
                  (GetTickCount() + InterlockedIncrement(&counter)) & 0xffff);
         handle = CreateFileW(name, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, CREATE_NEW,
                              FILE_ATTRIBUTE_HIDDEN | FILE_FLAG_SEQUENTIAL_SCAN, NULL);
-        if (handle == INVALID_HANDLE_VALUE && GetLastError() != ERROR_FILE_EXISTS) break;
+        if (handle == INVALID_HANDLE_VALUE && (err = GetLastError()) != ERROR_FILE_EXISTS) break;
     }
-    if (handle == INVALID_HANDLE_VALUE || !(t->temp = strdupW(name)))
+    if (handle == INVALID_HANDLE_VALUE)
     {
-        transfer_fail(t, handle == INVALID_HANDLE_VALUE ? HRESULT_FROM_WIN32(GetLastError()) : E_OUTOFMEMORY,
-                      BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
-        if (handle != INVALID_HANDLE_VALUE)
-        {
-            CloseHandle(handle);
-            DeleteFileW(name);
-        }
+        transfer_fail(t, HRESULT_FROM_WIN32(err), BG_ERROR_CONTEXT_LOCAL_FILE, FALSE);
+        free(name);
         return NULL;
     }
     TRACE("temporary file %s\n", debugstr_w(name));
-    job_file_set_temp(t->job, t->file, name);
+    /* A file the job does not know of could be neither resumed nor renamed. */
+    if (!job_file_set_temp(t->job, t->file, name))
+    {
+        transfer_fail(t, E_OUTOFMEMORY, BG_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER, TRUE);
+        CloseHandle(handle);
+        DeleteFileW(name);
+        free(name);
+        return NULL;
+    }
+    t->temp = name;
     return handle;
 }
 
@@ -91,6 +110,13 @@ HANDLE transfer_open_temp(struct transfer *t, BOOL restart, UINT64 *offset)
     HANDLE handle;
 
     *offset = 0;
+    if (t->temp && FAILED(file_check_temp_name(t->local, t->temp)))
+    {
+        /* Never write into a file that is not ours. */
+        WARN("ignoring temporary file %s of %s\n", debugstr_w(t->temp), debugstr_w(t->local));
+        free(t->temp);
+        t->temp = NULL;
+    }
     if (!t->temp) return create_temp_file(t);
     handle = CreateFileW(t->temp, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
                          FILE_ATTRIBUTE_HIDDEN | FILE_FLAG_SEQUENTIAL_SCAN, NULL);

@@ -209,6 +209,81 @@ static void test_inproc_next(void)
     IBackgroundCopyManager_Release(inproc);
 }
 
+/* Two threads of one client may call Next on the same enumerator at once:
+ * together they get every job once.  In-process, so that the calls meet
+ * often. */
+#define NEXT_RACE_JOBS   50
+#define NEXT_RACE_ROUNDS 200
+
+struct next_race
+{
+    IEnumBackgroundCopyJobs *jobs;
+    LONG ready;                  /* threads at the start line */
+    LONG fetched;
+};
+
+static DWORD WINAPI next_loop(void *arg)
+{
+    struct next_race *race = arg;
+    IBackgroundCopyJob *job;
+
+    /* Both start at the same moment: a thread takes longer to start than
+     * a whole enumeration does. */
+    InterlockedIncrement(&race->ready);
+    while (ReadAcquire(&race->ready) < 2) YieldProcessor();
+    while (IEnumBackgroundCopyJobs_Next(race->jobs, 1, &job, NULL) == S_OK)
+    {
+        InterlockedIncrement(&race->fetched);
+        IBackgroundCopyJob_Release(job);
+    }
+    return 0;
+}
+
+static void test_inproc_next_race(void)
+{
+    IBackgroundCopyManager *inproc = get_inproc_manager();
+    IBackgroundCopyJob4 *mine[NEXT_RACE_JOBS] = { NULL };
+    unsigned int i, round, wrong = 0;
+    struct next_race race;
+    HANDLE threads[2];
+    ULONG count = 0;
+    LONG last = 0;
+    HRESULT hr;
+
+    if (!inproc) return;
+    for (i = 0; i < NEXT_RACE_JOBS; i++)
+        if (!(mine[i] = create_job4(inproc, L"next race", BG_JOB_TYPE_DOWNLOAD, NULL))) goto done;
+    for (round = 0; round < NEXT_RACE_ROUNDS; round++)
+    {
+        hr = IBackgroundCopyManager_EnumJobs(inproc, 0, &race.jobs);
+        ok(hr == S_OK, "EnumJobs: %#lx\n", hr);
+        if (FAILED(hr)) break;
+        IEnumBackgroundCopyJobs_GetCount(race.jobs, &count);
+        race.fetched = race.ready = 0;
+        for (i = 0; i < ARRAY_SIZE(threads); i++) threads[i] = CreateThread(NULL, 0, next_loop, &race, 0, NULL);
+        for (i = 0; i < ARRAY_SIZE(threads); i++)
+        {
+            if (!threads[i]) continue;
+            WaitForSingleObject(threads[i], INFINITE);
+            CloseHandle(threads[i]);
+        }
+        IEnumBackgroundCopyJobs_Release(race.jobs);
+        if (race.fetched != count)
+        {
+            wrong++;
+            last = race.fetched;
+        }
+    }
+    ok(!wrong, "%u of %u rounds fetched the wrong number of jobs (%ld of %lu)\n", wrong, round, last, count);
+done:
+    for (i = 0; i < NEXT_RACE_JOBS && mine[i]; i++)
+    {
+        IBackgroundCopyJob4_Cancel(mine[i]);
+        IBackgroundCopyJob4_Release(mine[i]);
+    }
+    IBackgroundCopyManager_Release(inproc);
+}
+
 START_TEST(enum)
 {
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
@@ -216,6 +291,7 @@ START_TEST(enum)
     test_enum_files();
     test_enum_jobs();
     test_inproc_next();
+    test_inproc_next_race();
     IBackgroundCopyManager_Release(manager);
     CoUninitialize();
 }

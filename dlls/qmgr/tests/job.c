@@ -414,11 +414,33 @@ static void test_add_file(void)
     ok(add_file(job, remote, L"long2") == E_INVALIDARG, "2201 characters accepted\n");
     free(remote);
 
+    /* Local names of up to MAX_PATH characters with the terminator; a
+     * 5,000-character one in either place is refused, not cut. */
+    remote = malloc(5001 * sizeof(WCHAR));
+    wcscpy(remote, L"C:\\");
+    wfill(remote + 3, 'l', MAX_PATH - 1 - 3);
+    remote[MAX_PATH - 1] = 0;
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/l", remote);
+    ok(hr == S_OK, "local name of MAX_PATH - 1 characters: %#lx\n", hr);
+    remote[MAX_PATH - 1] = 'l';
+    remote[MAX_PATH] = 0;
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/l", remote);
+    ok(hr == E_INVALIDARG, "local name of MAX_PATH characters: %#lx\n", hr);
+    wfill(remote + 3, 'l', 5000 - 3);
+    remote[5000] = 0;
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/l", remote);
+    ok(hr == E_INVALIDARG, "local name of 5,000 characters: %#lx\n", hr);
+    wcscpy(remote, L"http://127.0.0.1/");
+    wfill(remote + wcslen(remote), 'r', 5000 - wcslen(remote));
+    hr = add_file(job, remote, L"long3");
+    ok(hr == E_INVALIDARG, "remote name of 5,000 characters: %#lx\n", hr);
+    free(remote);
+
     hr = IBackgroundCopyJob4_GetProgress(job, &progress);
     ok(hr == S_OK, "GetProgress: %#lx\n", hr);
     if (SUCCEEDED(hr))
     {
-        ok(progress.FilesTotal == 6, "FilesTotal %lu\n", progress.FilesTotal);
+        ok(progress.FilesTotal == 7, "FilesTotal %lu\n", progress.FilesTotal);
         ok(progress.BytesTotal == BG_SIZE_UNKNOWN, "BytesTotal %s\n", wine_dbgstr_longlong(progress.BytesTotal));
     }
 
@@ -433,12 +455,12 @@ static void test_add_file(void)
     hr = IBackgroundCopyJob4_AddFileSet(job, 3, set);
     ok(hr == E_INVALIDARG, "AddFileSet with a bad file: %#lx\n", hr);
     hr = IBackgroundCopyJob4_GetProgress(job, &progress);
-    ok(hr == S_OK && progress.FilesTotal == 6, "AddFileSet added files: %#lx %lu\n", hr, progress.FilesTotal);
+    ok(hr == S_OK && progress.FilesTotal == 7, "AddFileSet added files: %#lx %lu\n", hr, progress.FilesTotal);
     set[2].RemoteName = (WCHAR *)L"http://127.0.0.1/set";
     hr = IBackgroundCopyJob4_AddFileSet(job, 3, set);
     ok(hr == S_OK, "AddFileSet: %#lx\n", hr);
     hr = IBackgroundCopyJob4_GetProgress(job, &progress);
-    ok(hr == S_OK && progress.FilesTotal == 9, "FilesTotal %#lx %lu\n", hr, progress.FilesTotal);
+    ok(hr == S_OK && progress.FilesTotal == 10, "FilesTotal %#lx %lu\n", hr, progress.FilesTotal);
     IBackgroundCopyJob4_Cancel(job);
     IBackgroundCopyJob4_Release(job);
 

@@ -20,6 +20,7 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
+#include <ctype.h>
 #include "qmgr_test.h"
 
 static void test_stop_start(void)
@@ -649,6 +650,99 @@ static void test_cancel_while_starting(void)
     IBackgroundCopyManager_Release(manager);
 }
 
+/* A path as a string of the store's records: every byte but letters and
+ * digits as %xx. */
+static void record_string(char *out, size_t size, const WCHAR *path)
+{
+    char utf8[MAX_PATH * 3];
+    size_t len = 0;
+    const char *p;
+
+    WideCharToMultiByte(CP_UTF8, 0, path, -1, utf8, sizeof(utf8), NULL, NULL);
+    for (p = utf8; *p && len + 4 < size; p++)
+    {
+        if (isalnum((unsigned char)*p)) out[len++] = *p;
+        else len += sprintf(out + len, "%%%02x", (unsigned char)*p);
+    }
+    out[len] = 0;
+}
+
+/* A job file whose temporary file is not BIT<hex>.tmp beside the
+ * destination (damaged, or written by hand) names someone else's file:
+ * the transfer neither truncates nor fills it. */
+static void test_foreign_temp_name(void)
+{
+    static const char precious[] = "not the job's";
+    WCHAR test_dir[MAX_PATH], dir[MAX_PATH], source[MAX_PATH], local[MAX_PATH], victim[MAX_PATH], guidW[40];
+    char record[4096], source_a[MAX_PATH * 3], local_a[MAX_PATH * 3], victim_a[MAX_PATH * 3], guid[40];
+    IBackgroundCopyManager *manager;
+    IBackgroundCopyJob4 *job;
+    IBackgroundCopyJob *j;
+    BG_JOB_STATE state;
+    HANDLE file;
+    DWORD size;
+    char *data;
+    GUID id;
+    HRESULT hr;
+
+    make_test_dir(test_dir, L"service");
+    swprintf(source, MAX_PATH, L"%s\\source.txt", test_dir);
+    swprintf(local, MAX_PATH, L"%s\\local.txt", test_dir);
+    swprintf(victim, MAX_PATH, L"%s\\victim.txt", test_dir);
+    file = CreateFileW(source, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    WriteFile(file, "the source's bytes", 18, &size, NULL);
+    CloseHandle(file);
+    file = CreateFileW(victim, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    WriteFile(file, precious, sizeof(precious) - 1, &size, NULL);
+    CloseHandle(file);
+
+    record_string(source_a, sizeof(source_a), source);
+    record_string(local_a, sizeof(local_a), local);
+    record_string(victim_a, sizeof(victim_a), victim);
+    snprintf(record, sizeof(record), "qmgr-job 1\nid \"ID\"\ntype 0\nstate 0\npriority 0\nname \"foreign%%20temp\"\n"
+             "owner \"S-1-5-21-0-0-0-1000\" 8192 1 1\nfile \"%s\" \"%s\" \"%s\" - - 0 0 0 0 0\nend\n",
+             source_a, local_a, victim_a);
+    store_dir(dir);
+    write_store_file(dir, 7, record);
+    store_file_id(7, guid, sizeof(guid));
+    MultiByteToWideChar(CP_ACP, 0, guid, -1, guidW, ARRAY_SIZE(guidW));
+    CLSIDFromString(guidW, &id);
+
+    if (!restart_service() || !(manager = get_manager())) return;
+    hr = IBackgroundCopyManager_GetJob(manager, &id, &j);
+    /* Refusing the whole job is as good. */
+    if (hr == S_OK)
+    {
+        hr = IBackgroundCopyJob_QueryInterface(j, &IID_IBackgroundCopyJob4, (void **)&job);
+        ok(hr == S_OK, "QueryInterface(IBackgroundCopyJob4): %#lx\n", hr);
+        IBackgroundCopyJob_Release(j);
+        if (hr == S_OK)
+        {
+            state = wait_for_state(job, (1u << BG_JOB_STATE_TRANSFERRED) | (1u << BG_JOB_STATE_ERROR), 60000);
+            ok(state == BG_JOB_STATE_TRANSFERRED, "state %d\n", state);
+            hr = IBackgroundCopyJob4_Complete(job);
+            ok(hr == S_OK, "Complete: %#lx\n", hr);
+            ok(same_files(source, local), "%s is not the source\n", wine_dbgstr_w(local));
+            IBackgroundCopyJob4_Release(job);
+        }
+    }
+    else ok(hr == BG_E_NOT_FOUND, "GetJob: %#lx\n", hr);
+    data = NULL;
+    file = CreateFileW(victim, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    ok(file != INVALID_HANDLE_VALUE, "%s is gone\n", wine_dbgstr_w(victim));
+    if (file != INVALID_HANDLE_VALUE && (data = calloc(1, 256)))
+    {
+        ReadFile(file, data, 255, &size, NULL);
+        ok(!strcmp(data, precious), "%s now holds %s\n", wine_dbgstr_w(victim), wine_dbgstr_a(data));
+    }
+    free(data);
+    if (file != INVALID_HANDLE_VALUE) CloseHandle(file);
+    DeleteFileW(source);
+    DeleteFileW(local);
+    DeleteFileW(victim);
+    IBackgroundCopyManager_Release(manager);
+}
+
 START_TEST(service)
 {
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
@@ -658,5 +752,6 @@ START_TEST(service)
     test_store_twin();
     test_journal();
     test_cancel_while_starting();
+    test_foreign_temp_name();
     CoUninitialize();
 }

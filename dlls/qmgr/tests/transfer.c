@@ -1352,6 +1352,42 @@ static void test_callbacks(void)
     CloseHandle(error_event);
 }
 
+/* A destination of MAX_PATH - 1 characters whose folder leaves no room
+ * for the temporary file's name (BIT<hex>.tmp) beside it: the transfer
+ * fails with a local-file error rather than make a file whose name the
+ * job could not keep. */
+static void test_no_room_for_temp_name(void)
+{
+    WCHAR source[MAX_PATH], folder[MAX_PATH + 8], local[MAX_PATH + 8];
+    IBackgroundCopyJob4 *job;
+    BG_JOB_STATE state;
+    size_t len;
+    HRESULT hr;
+
+    local_path(source, test_dir, L"short-source.bin");
+    write_source(source, 1000);
+    /* \\?\ makes the folder whatever the length limits of CreateDirectory. */
+    swprintf(folder, ARRAY_SIZE(folder), L"\\\\?\\%s\\", test_dir);
+    for (len = wcslen(folder); len < 4 + MAX_PATH - 3; len++) folder[len] = 'f';
+    folder[len] = 0;
+    ok(CreateDirectoryW(folder, NULL), "cannot create %s: %lu\n", wine_dbgstr_w(folder), GetLastError());
+    swprintf(local, ARRAY_SIZE(local), L"%s\\a", folder + 4);
+    ok(wcslen(local) == MAX_PATH - 1, "local name of %Iu characters\n", wcslen(local));
+
+    if (!(job = priority_job(L"no room for temp", source, local, BG_JOB_PRIORITY_FOREGROUND))) goto done;
+    resume(job);
+    state = wait_for_state(job, (1u << BG_JOB_STATE_ERROR) | (1u << BG_JOB_STATE_TRANSFERRED), 60000);
+    ok(state == BG_JOB_STATE_ERROR, "state %d\n", state);
+    if (state == BG_JOB_STATE_ERROR)
+        check_error(job, HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE), 0, BG_ERROR_CONTEXT_LOCAL_FILE, L"file");
+    hr = IBackgroundCopyJob4_Cancel(job);
+    ok(hr == S_OK, "Cancel: %#lx\n", hr);
+    IBackgroundCopyJob4_Release(job);
+done:
+    ok(RemoveDirectoryW(folder), "folder %s not empty: %lu\n", wine_dbgstr_w(folder), GetLastError());
+    DeleteFileW(source);
+}
+
 /* The scenarios that need a sequence of their own; each check names its
  * scenario in a context, and the trace tells which scenario the passing
  * checks that WINETEST_REPORT_SUCCESS=1 prints belong to. */
@@ -1385,6 +1421,7 @@ START_TEST(transfer)
     run_scenario(test_time_slices, "time slices");
     run_scenario(test_suspend_resume, "suspend and resume");
     run_scenario(test_callbacks, "callbacks");
+    run_scenario(test_no_room_for_temp_name, "no room for the temporary file");
     /* Last: every proxy is stale afterwards. */
     run_scenario(test_resume_after_service_stop, "service restart");
 
