@@ -437,7 +437,7 @@ static void put_string(struct record_out *b, const WCHAR *s)
     }
     put(b, " \"");
     len = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
-    if (!(text = len > sizeof(buffer) ? malloc(len) : buffer))
+    if (!(text = (size_t)len > sizeof(buffer) ? malloc(len) : buffer))
     {
         b->failed = TRUE;
         return;
