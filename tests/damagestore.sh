@@ -1,0 +1,96 @@
+#!/bin/sh
+# Test unit "damagestore", run by tests/run-check: the job store damaged 50
+# ways.  A store of 20 jobs is made through the API (faultclient populate:
+# suspended, transferred, in ERROR, with ranges) and kept; then, for each
+# case of tests/storedamage.py, with the service stopped, the store is put
+# back and one of its files damaged (truncated, bytes flipped, random
+# contents, empty, over-long names and numbers, ranges at 2^64, an error
+# naming a missing file, a job id twice, an unknown version ...), and a
+# client (faultclient survey) starts the service: the activation must
+# work, every job but the damaged one must be listed exactly once, and
+# every listed job must answer every getter, each run bounded in time.
+# A case that leaves the service hung gets the next one a new prefix.
+#
+# Copyright 2026 the qmgr project authors
+#
+# This library is free software; you can redistribute it and/or
+# modify it under the terms of the GNU Lesser General Public
+# License as published by the Free Software Foundation; either
+# version 2.1 of the License, or (at your option) any later version.
+#
+# This library is distributed in the hope that it will be useful,
+# but WITHOUT ANY WARRANTY; without even the implied warranty of
+# MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+# Lesser General Public License for more details.
+#
+# You should have received a copy of the GNU Lesser General Public
+# License along with this library; if not, write to the Free Software
+# Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/faultlib.sh"
+python=${QMGR_PYTHON:-/usr/bin/python3}
+cases=$("$python" "$top/tests/storedamage.py" --count)
+
+rm -rf "$scratch"
+mkdir -p "$scratch"
+prefix_stop
+clean_store
+trap fault_cleanup EXIT
+echo "seed $seed (QMGR_FAULT_SEED repeats it), $cases damaged stores"
+
+run_client 180 "$scratch/populate.out" populate 20 "$(dos_path "$scratch/jobs.list")"
+rc=$?
+grep -E "^faults: |Test failed" "$scratch/populate.out"
+check '[ $rc -eq 0 ] && [ "$(grep -c . "$scratch/jobs.list")" -eq 20 ]' "a store of 20 jobs was made and the service stopped (exit $rc)"
+prefix_stop
+cp -a "$store_dir" "$scratch/intact"
+
+"$python" "$top/tests/storedamage.py" --all "$scratch/intact" "$scratch/cases" "$seed" "$scratch/jobs.list"
+
+# One client goes through the cases (faultclient damage); when one leaves
+# the service hung (exit status 3) or the client dies, the next case gets a
+# new prefix and a new client.
+hold_start
+survived=0 hung=0 failed_starts=0 duplicated=0
+n=1
+while [ $n -le "$cases" ]; do
+    out="$scratch/cases-from-$n.out"
+    run_client $((60 + 45 * (cases - n + 1))) "$out" damage "$(dos_path "$scratch/jobs.list")" \
+        "$(dos_path "$scratch/cases")" $n "$cases"
+    rc=$?
+    first=$n
+    # Its output, case by case: "faults: case N: WHAT", the survey's lines,
+    # then "faults: case N survived", "FAILED" or "HUNG: ...".
+    while [ $n -le "$cases" ] && grep -q "^faults: case $n: " "$out"; do
+        what=$(sed -n "s/^faults: case $n: //p" "$out")
+        result=$(sed -n "s/^faults: case $n \([A-Za-z]*\).*/\1/p" "$out")
+        sed -n "/^faults: case $n: /,/^faults: case $n [A-Za-z]/p" "$out" >"$scratch/case-$n.out"
+        if [ "$result" = survived ]; then
+            survived=$((survived + 1))
+            echo "case $n survived: $what"
+        else
+            failures=$((failures + 1))
+            echo "Test failed: case $n: $what: ${result:-the client died (exit $rc)}"
+            grep -E "^faults: |Test failed" "$scratch/case-$n.out" | grep -vE "^faults: case|activation ok" | head -10 |
+                sed 's/^/    /'
+            [ "$result" = HUNG ] || [ -z "$result" ] && hung=$((hung + 1))
+            grep -q "activation FAILED" "$scratch/case-$n.out" && failed_starts=$((failed_starts + 1))
+            grep -q "listed twice" "$scratch/case-$n.out" && duplicated=$((duplicated + 1))
+        fi
+        n=$((n + 1))
+        [ -n "$result" ] || break
+    done
+    if [ $n -eq $first ]; then
+        failures=$((failures + 1))
+        echo "Test failed: case $n: the client ended before it (exit $rc)"
+        n=$((n + 1))
+    fi
+    [ $rc -eq 0 ] && [ $n -gt "$cases" ] && break
+    # The client stopped early: the service may be hung or dead.
+    hold_stop
+    prefix_stop
+    hold_start
+done
+echo "damagestore: store damages survived: $survived of $cases; hung $hung, failed starts $failed_starts, a job listed twice $duplicated; $failures failures"
+exit $failures
