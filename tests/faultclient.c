@@ -27,10 +27,6 @@
  *   survey LIST [DAMAGED]   activates the service, lists the jobs, asks every
  *       job every getter, counts the jobs of LIST (but the damaged one) listed
  *       exactly once, then stops the service again.
- *   damage LIST CASES FIRST LAST   for each damaged store CASES\N that
- *       tests/storedamage.py made: makes it the service's store, then
- *       surveys it; ends (exit status 3) at the first survey left without an
- *       answer.
  *
  * Paths are Windows paths (Z:\...).
  *
@@ -56,7 +52,6 @@
 
 #define STANDALONE
 #include "tests/qmgr_test.h"
-#include "shlobj.h"
 
 /* How long a client waits for the service to answer its activation: one
  * that is coming back after a crash gets a few seconds. */
@@ -823,8 +818,11 @@ static void churn(const char *log, DWORD seconds, unsigned int round)
         case 0: case 1: case 2:
             if (!strcmp(prop_value(&m->state), "S") && m->files.count < CHURN_FILES)
             {
+                /* Some take a while (nginx's /limited/ sends 3 MiB/s), so that
+                 * kills come in the middle of transfers and Suspend finds
+                 * jobs still transferring. */
                 snprintf(remote, sizeof(remote), "http://127.0.0.1:%s/%s?%.8s-%u", port ? port : "80",
-                         rnd(4) ? "small.bin" : "1m.bin", m->guid + 1, m->files.count);
+                         rnd(5) < 3 ? "small.bin" : "limited/1m.bin", m->guid + 1, m->files.count);
                 snprintf(local, sizeof(local), "C:\\users\\Public\\qmgr_faults\\%.36s-%u.bin", m->guid + 1,
                          m->files.count);
                 snprintf(value, sizeof(value), "%s|%s", remote, local);
@@ -888,7 +886,7 @@ static void churn(const char *log, DWORD seconds, unsigned int round)
                 if (SUCCEEDED(hr)) m->end = OP_COMPLETE, acked[OP_COMPLETE]++;
                 gone = logged_result(OP_COMPLETE, m->guid, "-", hr, &done);
             }
-            else if (state != BG_JOB_STATE_ERROR && rnd(3) == 0)
+            else if (state != BG_JOB_STATE_ERROR && rnd(2) == 0)
             {
                 log_line("T suspend %s -", m->guid);
                 hr = IBackgroundCopyJob_Suspend(job);
@@ -1406,95 +1404,6 @@ static void survey(const char *list_path, const char *damaged_guid)
     printf("faults: survey: the service stopped in %lu ms\n", (unsigned long)(GetTickCount64() - start));
 }
 
-/* Deletes the folder and everything in it. */
-static void remove_tree(const WCHAR *dir)
-{
-    WCHAR pattern[MAX_PATH], path[MAX_PATH];
-    WIN32_FIND_DATAW data;
-    HANDLE find;
-
-    swprintf(pattern, MAX_PATH, L"%s\\*", dir);
-    if ((find = FindFirstFileW(pattern, &data)) != INVALID_HANDLE_VALUE)
-    {
-        do
-        {
-            if (!wcscmp(data.cFileName, L".") || !wcscmp(data.cFileName, L"..")) continue;
-            swprintf(path, MAX_PATH, L"%s\\%s", dir, data.cFileName);
-            SetFileAttributesW(path, FILE_ATTRIBUTE_NORMAL);
-            if (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) remove_tree(path);
-            else DeleteFileW(path);
-        } while (FindNextFileW(find, &data));
-        FindClose(find);
-    }
-    RemoveDirectoryW(dir);
-}
-
-struct damage_case
-{
-    const char *list;
-    char damaged[40];
-};
-
-static DWORD WINAPI damage_case_thread(void *arg)
-{
-    struct damage_case *c = arg;
-
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    survey(c->list, *c->damaged == '{' ? c->damaged : NULL);
-    return 0;
-}
-
-/* Cases FIRST to LAST of tests/storedamage.py, made beforehand in CASES:
- * CASES\N is the damaged store, CASES\N.txt says which job was damaged and
- * how.  Each in turn becomes the service's store while it is stopped, then
- * is surveyed.  A survey that gets no answer within 40 s ends the program
- * (exit status 3): the service hangs, and tests/damagestore.sh goes on with
- * the next case in a new prefix. */
-static void damage_cases(const char *list, const char *cases, unsigned int first, unsigned int last)
-{
-    WCHAR store[MAX_PATH], path[MAX_PATH];
-    struct damage_case c = { list };
-    char line[1024], *what;
-    unsigned int n;
-    LONG failures;
-    HANDLE thread;
-    FILE *f;
-
-    SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA, NULL, SHGFP_TYPE_CURRENT, store);
-    wcscat(store, L"\\Microsoft\\Network\\Downloader");
-    for (n = first; n <= last; n++)
-    {
-        snprintf(line, sizeof(line), "%s\\%u.txt", cases, n);
-        if ((f = fopen(line, "r")))
-        {
-            if (!fgets(line, sizeof(line), f)) *line = 0;
-            fclose(f);
-        }
-        else *line = 0;
-        line[strcspn(line, "\r\n")] = 0;
-        what = strchr(line, ' ');
-        snprintf(c.damaged, sizeof(c.damaged), "%.*s", what ? (int)(what - line) : 0, line);
-        printf("faults: case %u: %s\n", n, what ? what + 1 : "(no such case)");
-        remove_tree(store);
-        swprintf(path, MAX_PATH, L"%hs\\%u", cases, n);
-        if (!MoveFileW(path, store))
-        {
-            ok(0, "cannot make %s the store: %lu\n", wine_dbgstr_w(path), GetLastError());
-            printf("faults: case %u FAILED\n", n);
-            continue;
-        }
-        failures = winetest_failures;
-        thread = CreateThread(NULL, 0, damage_case_thread, &c, 0, NULL);
-        if (WaitForSingleObject(thread, 40000))
-        {
-            printf("faults: case %u HUNG: no answer within 40 s\n", n);
-            TerminateProcess(GetCurrentProcess(), 3);
-        }
-        CloseHandle(thread);
-        printf("faults: case %u %s\n", n, winetest_failures == failures ? "survived" : "FAILED");
-    }
-}
-
 START_TEST(faultclient)
 {
     char **argv;
@@ -1521,11 +1430,9 @@ START_TEST(faultclient)
     else if (!strcmp(mode, "follow") && argc > 3) follow(argv[3]);
     else if (!strcmp(mode, "finish") && argc > 3) finish(argv[3]);
     else if (!strcmp(mode, "populate") && argc > 4) populate(strtoul(argv[3], NULL, 10), argv[4]);
-    else if (!strcmp(mode, "damage") && argc > 6)
-        damage_cases(argv[3], argv[4], strtoul(argv[5], NULL, 10), strtoul(argv[6], NULL, 10));
     else if (!strcmp(mode, "survey") && argc > 3) survey(argv[3], argc > 4 ? argv[4] : NULL);
     else ok(0, "usage: faultclient churn LOG SECONDS SEED ROUND | check LOG [final] | hold STOPFILE SECONDS | "
-               "follow GUID | finish GUID | populate COUNT LIST | survey LIST [DAMAGED] | damage LIST CASES FIRST LAST\n");
+               "follow GUID | finish GUID | populate COUNT LIST | survey LIST [DAMAGED]\n");
     /* The service may be dead: releasing its proxies would only time out. */
     CoUninitialize();
 }

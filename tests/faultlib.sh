@@ -52,7 +52,8 @@ run_client() {
 
 # random N LOW HIGH: the seed's N-th number between LOW and HIGH, two decimals.
 random() {
-    awk -v s="$seed" -v n="$1" -v lo="$2" -v hi="$3" 'BEGIN { srand(s + n * 7919); printf "%.2f\n", lo + rand() * (hi - lo) }'
+    awk -v s="$seed" -v n="$1" -v lo="$2" -v hi="$3" \
+        'BEGIN { srand(s); for (i = 0; i < n; i++) r = rand(); printf "%.2f\n", lo + r * (hi - lo) }'
 }
 
 prefix_stop() {

@@ -62,7 +62,7 @@ while [ $round -le $rounds ]; do
         sleep 0.1
         i=$((i + 1))
     done
-    delay=$(random $round 0.2 2.0)
+    delay=$(random $round 0.1 1.5)
     sleep "$delay"
     pids=$(service_pids)
     echo "round $round: kill -9 $pids, $delay s after the churn began"
@@ -77,13 +77,20 @@ while [ $round -le $rounds ]; do
     wait $client
     rc=$?
     [ $rc -ge 124 ] && { hung=$((hung + 1)); echo "round $round: the client did not end (exit $rc)"; }
-    grep -q "activation FAILED" "$out" && failed_activations=$((failed_activations + 1))
     grep -E "^faults: (activation|check|churn)" "$out" | sed "s/^faults: /round $round: /"
-    if [ "$comes_back" = yes ]; then
+    if grep -q "activation FAILED" "$out"; then
+        failed_activations=$((failed_activations + 1))
+        echo "Test failed: round $round: the client was not served"
+        # Nothing more to learn from this prefix: the next round gets a new one.
+        if [ "$comes_back" = yes ]; then
+            hold_stop
+            prefix_stop
+            hold_start
+        fi
+    elif [ "$comes_back" = yes ]; then
         check hold_alive "round $round: the prefix is still the same (the program holding it lives)"
-    else
-        prefix_stop
     fi
+    [ "$comes_back" = yes ] || prefix_stop
     round=$((round + 1))
 done
 
