@@ -311,6 +311,7 @@ static void apply(enum op op, const char *guid, const char *value, BOOL maybe)
     struct prop *prop = NULL;
     GUID id;
 
+    if (op >= OP_COUNT) return;
     note_counter(value);
     if (op == OP_CREATE)
     {
