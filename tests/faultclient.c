@@ -767,7 +767,7 @@ static BOOL churn_usable(const struct mjob *m)
     return m->end == OP_CREATE && !m->pending && !m->tainted;
 }
 
-static void churn(const char *log, DWORD seconds, unsigned int round)
+static void churn(DWORD seconds, unsigned int round)
 {
     ULONGLONG end = GetTickCount64() + seconds * 1000;
     unsigned int done = 0, usable, i, pick;
@@ -905,12 +905,11 @@ static void churn(const char *log, DWORD seconds, unsigned int round)
         }
         /* Only a dead service ends the churn: a call it refused (a job that
          * changed state meanwhile) is logged as refused. */
-        if (!gone && FAILED(hr) && hr != BG_E_INVALID_STATE)
+        if (!gone && FAILED(hr) && hr != (HRESULT)BG_E_INVALID_STATE)
             printf("faults: churn: a call on job %s failed: %#lx\n", m->guid, hr);
     }
     printf("faults: churn round %u: %u operations acknowledged, ended by %s (%#lx)\n", round, done,
            gone ? "the service's death" : "the time limit", gone ? hr : 0);
-    (void)log;
 }
 
 /* --- final: every job finished, compared, and nothing left ------------- */
@@ -1275,11 +1274,11 @@ static unsigned int ask_everything(IBackgroundCopyJob *job, const char *guid, BO
             /* Documented to say there is no protocol or no file. */
             s1 = NULL;
             hr = IBackgroundCopyError_GetProtocol(error, &s1);
-            if (FAILED(hr) && hr != BG_E_PROTOCOL_NOT_AVAILABLE) ASK(hr);
+            if (FAILED(hr) && hr != (HRESULT)BG_E_PROTOCOL_NOT_AVAILABLE) ASK(hr);
             CoTaskMemFree(s1);
             file = NULL;
             hr = IBackgroundCopyError_GetFile(error, &file);
-            if (FAILED(hr) && hr != BG_E_FILE_NOT_AVAILABLE) ASK(hr);
+            if (FAILED(hr) && hr != (HRESULT)BG_E_FILE_NOT_AVAILABLE) ASK(hr);
             if (file) IBackgroundCopyFile_Release(file);
             IBackgroundCopyError_Release(error);
         }
@@ -1423,7 +1422,7 @@ START_TEST(faultclient)
         {
             lost = check_all(&t);
             print_tally("check", &t, lost);
-            churn(argv[3], strtoul(argv[4], NULL, 10), strtoul(argv[6], NULL, 10));
+            churn(strtoul(argv[4], NULL, 10), strtoul(argv[6], NULL, 10));
         }
     }
     else if (!strcmp(mode, "check") && argc > 3) check_log(argv[3], argc > 4 && !strcmp(argv[4], "final"));

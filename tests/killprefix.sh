@@ -50,7 +50,7 @@ guid=$(tr -d '\r' <"$scratch/bitsget.out")
 check 'echo "$guid" | grep -qE "^\{[0-9A-F-]{36}\}$"' "job created and resumed ($guid)"
 
 k=1
-while [ $k -le $kills ]; do
+while [ $k -le "$kills" ]; do
     # The service's keeper keeps the prefix up while the job has work.
     delay=$(random $k 0.2 0.8)
     sleep "$delay"

@@ -51,7 +51,7 @@ echo "seed $seed (QMGR_FAULT_SEED repeats it), $rounds kills, the service comes 
 
 kills=0 hung=0 clients=0 failed_activations=0
 round=1
-while [ $round -le $rounds ]; do
+while [ $round -le "$rounds" ]; do
     out="$scratch/churn-$round.out"
     run_client 150 "$out" churn "$(dos_path "$log")" 60 $((seed + round)) $round &
     client=$!
