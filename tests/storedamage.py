@@ -17,11 +17,13 @@
 #
 # A case damages one file of the store, or adds one: the generic cases
 # (truncation, flipped bytes, random contents ...) whatever file they
-# pick, job files and any other file the store keeps (a journal) alike,
+# pick, job files and any other file the store keeps (the journal) alike,
 # so that they keep working whatever the store's format; the others edit
 # one line of a job's record ("key value ..." lines, see
 # dlls/qmgr/jobrecord.c) and report "not applicable" when the line is not
-# there.
+# there.  A record in an entry with a length and a CRC (store.c) gets a
+# header that fits the edited record, so that the reader's checks of the
+# values are what is tested, not the CRC.
 #
 # Prints one line: the id of the job whose file was damaged ("-" when no
 # job's own file was: every job must then survive), a space, and what was
@@ -49,8 +51,11 @@ import re
 import shutil
 import sys
 import uuid
+import zlib
 
 U64 = 2 ** 64
+# The header of an entry: "qmgr-entry SEQUENCE {GUID} LENGTH CRC32" (store.c).
+ENTRY_MAGIC = b'qmgr-entry '
 
 
 class NotApplicable(Exception):
@@ -76,6 +81,26 @@ class Store:
     def write(self, name, data):
         with open(os.path.join(self.path, name), 'wb') as f:
             f.write(data)
+
+    def read_record(self, name):
+        """A job file's record, and the header of the entry around it (None
+        in files of the first version, which hold the record alone)."""
+        data = self.read(name)
+        if data.startswith(ENTRY_MAGIC) and b'\n' in data:
+            header, record = data.split(b'\n', 1)
+            return header, record
+        return None, data
+
+    def write_record(self, name, header, record):
+        """Writes the record back, in an entry whose length and CRC fit it:
+        the reader's own checks of each value are what a case tests, not the
+        CRC that would refuse the edited record first."""
+        if header is not None:
+            fields = header.split(b' ')
+            fields[3] = str(len(record)).encode()
+            fields[4] = b'%08x' % zlib.crc32(record)
+            record = b' '.join(fields) + b'\n' + record
+        self.write(name, record)
 
     def job_of_kind(self, kind):
         """The first job of that kind (see the top) that has a file."""
@@ -174,7 +199,8 @@ def edit(kind, key, change, guid=None):
     def case(store, number):
         target = guid or store.job_of_kind(kind)
         name = target + '.job'
-        lines = lines_of(store.read(name))
+        header, record = store.read_record(name)
+        lines = lines_of(record)
         for i, line in enumerate(lines):
             tokens = TOKEN.findall(line)
             if tokens and tokens[0] == key:
@@ -183,7 +209,7 @@ def edit(kind, key, change, guid=None):
                     lines[i:i + 1] = [b' '.join(t) for t in new]
                 else:
                     lines[i] = b' '.join(new)
-                store.write(name, b'\n'.join(lines))
+                store.write_record(name, header, b'\n'.join(lines))
                 return target, name
         raise NotApplicable('no "%s" line' % key.decode())
     return case
