@@ -71,6 +71,8 @@ while [ $n -le "$cases" ]; do
         echo "Test failed: case $n: ${what#* }: exit $rc$([ $rc -ge 124 ] && echo ", no answer within $survey_timeout s")"
         grep -E "^faults: |Test failed|Unhandled" "$out" | grep -v "activation ok" | head -10 | sed 's/^/    /'
         [ $rc -ge 124 ] && hung=$((hung + 1))
+        cp -a "$store_dir" "$scratch/store-case-$n"
+        echo "    the store after the run is in $scratch/store-case-$n"
         grep -q "activation FAILED" "$out" && failed_starts=$((failed_starts + 1))
         grep -q "listed twice" "$out" && duplicated=$((duplicated + 1))
         # The service may be hung or dead: the next case gets a new prefix.

@@ -77,7 +77,12 @@ while [ $round -le "$rounds" ]; do
     fi
     wait $client
     rc=$?
-    [ $rc -ge 124 ] && { hung=$((hung + 1)); echo "round $round: the client did not end (exit $rc)"; }
+    if [ $rc -ge 124 ]; then
+        hung=$((hung + 1))
+        # The store as the service had it, for whoever looks into it.
+        cp -a "$store_dir" "$scratch/store-round-$round"
+        echo "Test failed: round $round: the client did not end (exit $rc); the store is in $scratch/store-round-$round"
+    fi
     grep -E "^faults: (activation|check|churn)" "$out" | sed "s/^faults: /round $round: /"
     if grep -q "activation FAILED" "$out"; then
         failed_activations=$((failed_activations + 1))
