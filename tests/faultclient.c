@@ -336,7 +336,7 @@ static void apply(enum op op, const char *guid, const char *value, BOOL maybe)
     case OP_NAME:    prop = &job->name; break;
     case OP_DESC:    prop = &job->desc; break;
     case OP_PRIO:    prop = &job->prio; break;
-    case OP_SUSPEND: prop = &job->state; value = "S"; break;
+    case OP_SUSPEND: prop = &job->state; if (strcmp(value, "R")) value = "S"; break;
     case OP_RESUME:  prop = &job->state; value = "R"; break;
     case OP_CANCEL:
     case OP_COMPLETE:
@@ -355,7 +355,8 @@ static void apply(enum op op, const char *guid, const char *value, BOOL maybe)
 }
 
 /* Reads LOG: "R round", "T op guid value" before a call, "A op guid value"
- * once it succeeded, "N op guid hr" when it failed.  A "T" followed by no
+ * once it succeeded ("A suspend guid R" for a Suspend that left the job
+ * transferred), "N op guid hr" when it failed.  A "T" followed by no
  * "A" (the log goes on with another run) was cut by a kill, like an "N" whose
  * error says the service was gone. */
 static void read_log(const char *path)
@@ -891,8 +892,27 @@ static void churn(DWORD seconds, unsigned int round)
             {
                 log_line("T suspend %s -", m->guid);
                 hr = IBackgroundCopyJob_Suspend(job);
-                if (SUCCEEDED(hr)) prop_add(&m->state, OP_SUSPEND, "S"), acked[OP_SUSPEND]++;
-                gone = logged_result(OP_SUSPEND, m->guid, "-", hr, &done);
+                if (FAILED(hr))
+                {
+                    gone = logged_result(OP_SUSPEND, m->guid, "-", hr, &done);
+                    break;
+                }
+                /* Suspend succeeds in every state but CANCELLED and
+                 * ACKNOWLEDGED: a job that finished meanwhile stays
+                 * TRANSFERRED.  Its answer is logged with the state it
+                 * left, asked first; if the service dies meanwhile, the
+                 * call counts as cut. */
+                state = state_of(job, &hr);
+                if (FAILED(hr))
+                {
+                    gone = service_gone(hr);
+                    break;
+                }
+                value[0] = state == BG_JOB_STATE_SUSPENDED ? 'S' : 'R';
+                value[1] = 0;
+                prop_add(&m->state, OP_SUSPEND, value);
+                acked[OP_SUSPEND]++;
+                gone = logged_result(OP_SUSPEND, m->guid, value, S_OK, &done);
             }
             break;
         case 9:
