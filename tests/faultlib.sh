@@ -61,14 +61,15 @@ prefix_stop() {
     timeout 30 "$WINESERVER" -w 2>/dev/null
 }
 
-# The Unix ids of this prefix's processes that have our qmgr.dll loaded: the
-# svchost.exe that hosts BITS.  Other prefixes (other work trees) may run
-# their own at the same time: the DLL's path tells ours apart.
+# The Unix ids of this prefix's processes that host BITS: svchost.exe of the
+# netsvcs group with our qmgr.dll loaded (the watchdog, svchost -k
+# BitsWatchdog, loads it too and must live).  Other prefixes (other work
+# trees) may run their own at the same time: the DLL's path tells ours apart.
 service_pids() {
     _fl_dll="$(cd "$WINEPREFIX" && pwd -P)/drive_c/windows/system32/qmgr.dll"
     for _fl_proc in /proc/[0-9]*; do
         _fl_cmd=$(tr '\0' ' ' 2>/dev/null <"$_fl_proc/cmdline")
-        case "$_fl_cmd" in *svchost.exe*) ;; *) continue;; esac
+        case "$_fl_cmd" in *svchost.exe*" -k netsvcs"*) ;; *) continue;; esac
         grep -qF "$_fl_dll" "$_fl_proc/maps" 2>/dev/null || continue
         # Not a zombie: one that is gone and not yet reaped has no maps anyway.
         echo "${_fl_proc#/proc/}"
