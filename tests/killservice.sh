@@ -11,13 +11,13 @@
 # twice, no cancelled or completed job come back, every finished file must
 # equal its source, and every client must be served.
 #
-# SERVICE_COMES_BACK: "yes" once the service comes back by itself after a
-# kill (Windows' service control manager restarts BITS): the prefix then
-# stays up for the whole unit (a program holds it) and the next client must
-# be served by it, without a restart.  "no" restarts the prefix after each
-# kill (wineserver -k), as works before that.  QMGR_SERVICE_COMES_BACK
-# overrides it.
-SERVICE_COMES_BACK=no
+# SERVICE_COMES_BACK: "yes" as the service comes back by itself after a
+# kill (the watchdog, dlls/qmgr/watchdog.c, does what Windows' service
+# control manager does): the prefix stays up for the whole unit (a program
+# holds it) and the next client must be served by it, without a restart.
+# "no" restarts the prefix after each kill (wineserver -k), for a service
+# that does not come back.  QMGR_SERVICE_COMES_BACK overrides it.
+SERVICE_COMES_BACK=yes
 #
 # Copyright 2026 the qmgr project authors
 #
