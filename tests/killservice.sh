@@ -82,9 +82,17 @@ while [ $round -le "$rounds" ]; do
         # The store as the service had it, for whoever looks into it.
         cp -a "$store_dir" "$scratch/store-round-$round"
         echo "Test failed: round $round: the client did not end (exit $rc); the store is in $scratch/store-round-$round"
+        # A hung service would hang the next rounds too: they get a new prefix.
+        if [ "$comes_back" = yes ]; then
+            hold_stop
+            prefix_stop
+            hold_start
+        fi
     fi
     grep -E "^faults: (activation|check|churn)" "$out" | sed "s/^faults: /round $round: /"
-    if grep -q "activation FAILED" "$out"; then
+    if [ $rc -ge 124 ]; then
+        :
+    elif grep -q "activation FAILED" "$out"; then
         failed_activations=$((failed_activations + 1))
         echo "Test failed: round $round: the client was not served"
         # Nothing more to learn from this prefix: the next round gets a new one.
