@@ -1308,27 +1308,11 @@ static unsigned int ask_everything(IBackgroundCopyJob *job, const char *guid, BO
     return failed;
 }
 
-/* The listed jobs, asked by several threads at once: the service answers
- * calls in parallel, and the survey is run for each of many stores. */
-#define SURVEY_THREADS 4
+/* The jobs listed by the survey, and whether each gets every getter. */
 static IBackgroundCopyJob *survey_jobs[1024];
 static GUID survey_ids[ARRAY_SIZE(survey_jobs)];
 static BOOL survey_full[ARRAY_SIZE(survey_jobs)];
 static unsigned int survey_count;
-static LONG survey_next, survey_failed;
-
-static DWORD WINAPI survey_thread(void *arg)
-{
-    char guid[40];
-    LONG i;
-
-    while ((i = InterlockedIncrement(&survey_next) - 1) < (LONG)survey_count)
-    {
-        guid_text(&survey_ids[i], guid);
-        InterlockedExchangeAdd(&survey_failed, ask_everything(survey_jobs[i], guid, survey_full[i]));
-    }
-    return 0;
-}
 
 /* LIST's jobs, each listed exactly once (the damaged one, if any, at most
  * once), and every listed job answering every getter. */
@@ -1338,7 +1322,6 @@ static void survey(const char *list_path, const char *damaged_guid)
     IBackgroundCopyJob *job;
     unsigned int listed = 0, intact = 0, intact_count, expected = 0, once = 0, duplicates = 0, failed, i, k;
     GUID ids[256], *listed_ids = survey_ids, damaged = GUID_NULL;
-    HANDLE threads[SURVEY_THREADS];
     ULONGLONG start;
     char line[128], guid[40];
     FILE *f;
@@ -1356,7 +1339,6 @@ static void survey(const char *list_path, const char *damaged_guid)
     ok(expected > 0, "no job in %s\n", list_path);
     if (damaged_guid) guid_parse(damaged_guid, &damaged);
     survey_count = 0;
-    survey_next = survey_failed = 0;
     if (!activate()) return;
     start = GetTickCount64();
     hr = IBackgroundCopyManager_EnumJobs(manager, 0, &list);
@@ -1388,15 +1370,14 @@ static void survey(const char *list_path, const char *damaged_guid)
     }
     IEnumBackgroundCopyJobs_Release(list);
     ok(SUCCEEDED(hr), "listing the jobs failed: %#lx\n", hr);
-    for (i = 0; i < SURVEY_THREADS; i++) threads[i] = CreateThread(NULL, 0, survey_thread, NULL, 0, NULL);
-    for (i = 0; i < SURVEY_THREADS; i++)
+    /* One thread: a client of Wine 8 that made calls from several threads of
+     * its implicit MTA at once crashed in combase now and then. */
+    for (i = 0, failed = 0; i < survey_count; i++)
     {
-        if (threads[i]) WaitForSingleObject(threads[i], INFINITE);
-        else survey_thread(NULL);
-        if (threads[i]) CloseHandle(threads[i]);
+        guid_text(&survey_ids[i], guid);
+        failed += ask_everything(survey_jobs[i], guid, survey_full[i]);
+        IBackgroundCopyJob_Release(survey_jobs[i]);
     }
-    failed = survey_failed;
-    for (i = 0; i < survey_count; i++) IBackgroundCopyJob_Release(survey_jobs[i]);
     printf("faults: survey: %u jobs asked in %lu ms\n", listed, (unsigned long)(GetTickCount64() - start));
     for (i = 0, intact_count = 0; i < expected; i++)
     {
