@@ -1,14 +1,16 @@
 #!/bin/sh
 # Test unit "damagestore", run by tests/run-check: the job store damaged 50
 # ways.  A store of 20 jobs is made through the API (faultclient populate:
-# suspended, transferred, in ERROR, with ranges) and kept; then, for each
-# case of tests/storedamage.py, with the service stopped, the store is put
-# back and one of its files damaged (truncated, bytes flipped, random
-# contents, empty, over-long names and numbers, ranges at 2^64, an error
-# naming a missing file, a job id twice, an unknown version ...), and a
-# client (faultclient survey) starts the service: the activation must
-# work, every job but the damaged one must be listed exactly once, and
-# every listed job must answer every getter, each run bounded in time.
+# suspended, transferred, in ERROR, with ranges) and kept, and
+# tests/storedamage.py makes 50 copies of it, each with one file damaged
+# (truncated, bytes flipped, random contents, empty, over-long names and
+# numbers, ranges at 2^64, an error naming a missing file, a job id twice,
+# an unknown version ...).  For each, with the service stopped, the copy
+# becomes the store and a client (faultclient survey) starts the service:
+# the activation must work, every job but the damaged one must be listed
+# exactly once, and every listed job must answer every getter (the damaged
+# one, if listed, and the intact ones the getters that show them whole),
+# each run bounded in time.
 # A case that fails gets the next one a new prefix, so that it cannot spoil it.
 #
 # Copyright 2026 the qmgr project authors
