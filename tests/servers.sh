@@ -29,7 +29,8 @@
 #     that a client finds an untrusted root rather than a partial chain)
 #   - picks free ports on 127.0.0.1 and starts, in the background:
 #       nginx ($NGINX, default nginx) with tests/nginx.conf.in: plain HTTP
-#         (locations /, /slow/ at 1 MiB/s, /auth/ with Basic bits:secret);
+#         (locations /, /slow/ at 1 MiB/s, /limited/ at 3 MiB/s (plain HTTP
+#         only), /auth/ with Basic bits:secret);
 #         TLS with the good certificate (the same locations), with the
 #         expired one, with the untrusted CA's one, and asking for a
 #         client certificate (/client/ needs one); "daemon off", so this shell reaps it; pid file, logs and
