@@ -238,6 +238,7 @@ static void test_client_certificate(void)
     IBackgroundCopyManager *manager;
     IBackgroundCopyJob4 *job;
     WCHAR url[256], local[MAX_PATH];
+    BG_CERT_STORE_LOCATION location;
     BYTE hash[20], nohash[20];
     HRESULT hr;
 
@@ -264,6 +265,16 @@ static void test_client_certificate(void)
             hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options,
                     BG_CERT_STORE_LOCATION_LOCAL_MACHINE, L"qmgr no such store", CLIENT_SUBJECT);
             ok(hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), "SetClientCertificateByName(no such store): %#lx\n", hr);
+            /* Every location, even one whose stores Wine cannot open: a
+             * certificate that was not found is never accepted (the service
+             * then handed schannel a NULL certificate and crashed). */
+            for (location = BG_CERT_STORE_LOCATION_CURRENT_USER;
+                 location <= BG_CERT_STORE_LOCATION_LOCAL_MACHINE_ENTERPRISE; location++)
+            {
+                hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(options, location, L"MY", nohash);
+                ok(hr == CRYPT_E_NOT_FOUND || hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND),
+                   "SetClientCertificateByID(location %d, no such hash): %#lx\n", location, hr);
+            }
             IBackgroundCopyJobHttpOptions_Release(options);
         }
         IBackgroundCopyJob4_Cancel(job);
