@@ -283,6 +283,40 @@ static void test_client_certificate(void)
     IBackgroundCopyManager_Release(manager);
 }
 
+/* The service's own answer for a store Wine cannot open, on a thread whose
+ * last error is left from something else: that error is not the call's. */
+static void test_unopened_store_inproc(void)
+{
+    IBackgroundCopyManager *inproc = get_inproc_manager();
+    IBackgroundCopyJobHttpOptions *options;
+    IBackgroundCopyJob *job;
+    BYTE nohash[20];
+    GUID id;
+    HRESULT hr;
+
+    if (!inproc) return;
+    hr = IBackgroundCopyManager_CreateJob(inproc, L"unopened store", BG_JOB_TYPE_DOWNLOAD, &id, &job);
+    ok(hr == S_OK, "CreateJob: %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        hr = IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+        ok(hr == S_OK, "QueryInterface: %#lx\n", hr);
+        if (hr == S_OK)
+        {
+            memset(nohash, 0x5a, sizeof(nohash));
+            SetLastError(ERROR_MR_MID_NOT_FOUND);
+            hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(options,
+                    BG_CERT_STORE_LOCATION_LOCAL_MACHINE_ENTERPRISE, L"MY", nohash);
+            ok(hr == CRYPT_E_NOT_FOUND || hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND),
+               "SetClientCertificateByID(enterprise): %#lx\n", hr);
+            IBackgroundCopyJobHttpOptions_Release(options);
+        }
+        IBackgroundCopyJob_Cancel(job);
+        IBackgroundCopyJob_Release(job);
+    }
+    IBackgroundCopyManager_Release(inproc);
+}
+
 /* --- certificate revocation ------------------------------------------------ */
 
 /* One job to the given TLS port with the given security flags, in a fresh
@@ -432,6 +466,7 @@ START_TEST(netoptions)
     test_digest_server();
     test_digest_proxy();
     test_client_certificate();
+    test_unopened_store_inproc();
     test_crl_check();
     test_autodetect();
 
