@@ -45,9 +45,11 @@
 #define DEFAULT_CALLS  20000
 #define WARMUP_CALLS   2000
 #define WATCHDOG_MS    20000
-/* What the service may keep after the calls: its heap does not give every
- * page back (measured: 1.5-2.5 MiB of free heap pages after 20,000 calls,
- * with 50-80 KiB more in use), and a thread pool may keep a thread more, a
+/* What the service may keep after the calls: Wine's heap keeps the pages
+ * of freed blocks, so its high-water mark of the calls in flight at once
+ * (strings of 200 KB each) stays (measured after 20,000 calls from 4
+ * threads: 1.5-2.5 MiB more heap, 50-110 KiB of it in use; 10 MiB with 8
+ * threads and 40,000 calls), and a thread pool may keep a thread more, a
  * megabyte of stack.  A leak of 400 bytes a call shows above it. */
 #define MEMORY_MARGIN  (8u << 20)
 #define LONG_STRING    100000
@@ -85,6 +87,7 @@ struct fuzzer
     char call_text[600];            /* the call being made, for the watchdog */
     LONG in_call, call_number;
     unsigned int calls_made, calls_failed, calls_to_make;
+    unsigned int states_seen[BG_JOB_STATE_CANCELLED + 1];    /* by GetState, to show transfers ran */
     /* Jobs of ours that are alive, and some we cancelled or completed. */
     struct fuzz_job live[LIVE_JOBS], dead[DEAD_JOBS];
     unsigned int live_count, dead_count;
@@ -729,8 +732,20 @@ static void op_add_file(struct fuzzer *f)
     HRESULT hr;
 
     if (!j) return;
-    remote = rand_remote(f);
-    local = rand_local(f, j->type);
+    if (chance(f, 40))
+    {
+        /* A file that transfers, so that jobs run too. */
+        WCHAR *s = new_buffer(f), *l = new_buffer(f);
+        swprintf(s, MAX_PATH, L"http://127.0.0.1:%d/many/f%03u.bin", http_port, rand_below(f, 200));
+        swprintf(l, MAX_PATH, L"%s\f%u.bin", fuzz_dir, rand_below(f, LOCAL_NAMES));
+        remote = s;
+        local = j->type == BG_JOB_TYPE_DOWNLOAD ? l : www_small;
+    }
+    else
+    {
+        remote = rand_remote(f);
+        local = rand_local(f, j->type);
+    }
     begin_call(f, "%s AddFile(%s, %s)", job_name(f, j), show(remote), show(local));
     hr = IBackgroundCopyJob4_AddFile(j->job, remote, local);
     end_call(f, hr, S_OK, SET_ERRORS, BG_E_TOO_MANY_FILES, BG_E_TOO_MANY_FILES_IN_JOB);
@@ -911,8 +926,11 @@ static void op_job_getters(struct fuzzer *f)
         begin_call(f, "%s GetState", job_name(f, j));
         hr = IBackgroundCopyJob4_GetState(j->job, &state);
         if (end_call(f, hr, S_OK))
+        {
             ok(is_dead(f, j) ? state == BG_JOB_STATE_CANCELLED || state == BG_JOB_STATE_ACKNOWLEDGED
                           : state < BG_JOB_STATE_ACKNOWLEDGED, "%s: state %d\n", f->call_text, state);
+            if ((unsigned int)state <= BG_JOB_STATE_CANCELLED) f->states_seen[state]++;
+        }
         break;
     case 5:
         error = NULL;
@@ -1615,7 +1633,7 @@ static const struct
 }
 ops[] =
 {
-    { op_create_job, 6 },
+    { op_create_job, 3 },
     { op_get_job, 3 },
     { op_enum_jobs, 2 },
     { op_error_description, 3 },
@@ -1706,15 +1724,17 @@ static void run_threads(unsigned int count)
     }
 }
 
-static unsigned int total_calls(unsigned int *failed)
+static unsigned int total_calls(unsigned int *failed, unsigned int states[BG_JOB_STATE_CANCELLED + 1])
 {
-    unsigned int i, made = 0;
+    unsigned int i, s, made = 0;
 
     *failed = 0;
+    memset(states, 0, (BG_JOB_STATE_CANCELLED + 1) * sizeof(*states));
     for (i = 0; i < thread_count; i++)
     {
         made += fuzzers[i]->calls_made;
         *failed += fuzzers[i]->calls_failed;
+        for (s = 0; s <= BG_JOB_STATE_CANCELLED; s++) states[s] += fuzzers[i]->states_seen[s];
     }
     return made;
 }
@@ -1887,7 +1907,7 @@ static int port_from(const char *name)
 /* The calls, in a child process ("fuzz calls SEED COUNT THREADS"). */
 static void fuzz_child(unsigned int calls)
 {
-    unsigned int made, failed, i;
+    unsigned int made, failed, i, states[BG_JOB_STATE_CANCELLED + 1];
     ULONGLONG start;
     HANDLE watchdog;
 
@@ -1903,9 +1923,12 @@ static void fuzz_child(unsigned int calls)
 
     start = GetTickCount64();
     run_threads(calls);
-    made = total_calls(&failed);
+    made = total_calls(&failed, states);
     trace("%u calls in %I64u ms, %u with an unexpected result, %ld callbacks\n", made, GetTickCount64() - start,
           failed, ReadAcquire(&callback_calls));
+    trace("states seen: queued %u, connecting %u, transferring %u, suspended %u, error %u, transient error %u, "
+          "transferred %u, acknowledged %u, cancelled %u\n", states[0], states[1], states[2], states[3], states[4],
+          states[5], states[6], states[7], states[8]);
     ok(service_died || made >= calls, "only %u calls made\n", made);
 
     SetEvent(watchdog_stop);
