@@ -1774,10 +1774,11 @@ static DWORD count_threads(DWORD pid)
 
 /* The service's private bytes (Wine counts its anonymous pages there) once
  * it is idle: the threads that still finish transfers of cancelled jobs or
- * notifications end within seconds, and each holds up to a megabyte of
- * stack.  Idle is two readings a second apart with the same threads and
- * nearly the same memory, waited for 30 s at most. */
-static SIZE_T service_memory(HANDLE process, DWORD pid, SIZE_T *working_set, DWORD *threads)
+ * notifications, and idle ones of thread pools, end within seconds, and
+ * each holds up to a megabyte of stack.  Idle is two readings a second
+ * apart with nearly the same memory and the same threads, no more than
+ * max_threads when given; waited for 30 s at most. */
+static SIZE_T service_memory(HANDLE process, DWORD pid, SIZE_T *working_set, DWORD *threads, DWORD max_threads)
 {
     PROCESS_MEMORY_COUNTERS counters;
     SIZE_T last = 0;
@@ -1791,7 +1792,8 @@ static SIZE_T service_memory(HANDLE process, DWORD pid, SIZE_T *working_set, DWO
         counters.cb = sizeof(counters);
         if (!K32GetProcessMemoryInfo(process, &counters, sizeof(counters))) return 0;
         *threads = count_threads(pid);
-        if (*threads == last_threads && counters.PagefileUsage < last + (256 << 10) &&
+        if (*threads == last_threads && (!max_threads || *threads <= max_threads) &&
+            counters.PagefileUsage < last + (256 << 10) &&
             last < counters.PagefileUsage + (256 << 10))
             break;
         last = counters.PagefileUsage;
@@ -2013,13 +2015,13 @@ START_TEST(fuzz)
      * a connected client is gone when its memory is read. */
     warm_up_service();
     run_fuzz_child(seed ^ 0x77a4c0ffee15d00dull, warmup, 120000);
-    if (process) before = service_memory(process, pid, &set_before, &threads_before);
+    if (process) before = service_memory(process, pid, &set_before, &threads_before, 0);
     run_fuzz_child(seed, calls, 240000);
     check_service_alive(pid);
 
     if (process)
     {
-        after = service_memory(process, pid, &set_after, &threads_after);
+        after = service_memory(process, pid, &set_after, &threads_after, threads_before);
         trace("service memory: private %Iu KiB -> %Iu KiB, working set %Iu KiB -> %Iu KiB, threads %lu -> %lu\n",
               before >> 10, after >> 10, set_before >> 10, set_after >> 10, threads_before, threads_after);
         ok(before && after, "no memory counters: %Iu %Iu\n", before, after);
