@@ -394,11 +394,12 @@ static const WCHAR *rand_local(struct fuzzer *f, BG_JOB_TYPE type)
     {
         L"", L"f1", L"..\\f1", L"C:", L"C:f1", L"\\f1", L"\\\\", L"\\\\?\\C:\\f1", L"CON", L"C:\\qmgr_fuzz_missing\\",
     };
+    size_t n;
     WCHAR *s;
 
     if (chance(f, 3)) return NULL;
     s = new_buffer(f);
-    switch (rand_below(f, 12))
+    switch (rand_below(f, 13))
     {
     case 0: case 1: case 2: case 3: case 4: case 5:
         /* An upload reads its file: the servers' are there to read (not
@@ -419,6 +420,14 @@ static const WCHAR *rand_local(struct fuzzer *f, BG_JOB_TYPE type)
         return long_name(f, s, rand_length(f));
     case 10:
         swprintf(s, MAX_PATH, L"\\\\127.0.0.1\\fuzz\\f%u", rand_below(f, 10));
+        break;
+    case 11:
+        /* Odd characters in a name of the test's folder, never a separator:
+         * what the service accepts must also be a name it can rename to. */
+        swprintf(s, MAX_PATH, L"%s\\", fuzz_dir);
+        n = wcslen(s);
+        rand_text(f, s + n, 1 + rand_below(f, 20));
+        for (; s[n]; n++) if (s[n] == '\\' || s[n] == '/') s[n] = '_';
         break;
     default:
         rand_text(f, s, rand_length(f));
@@ -737,7 +746,7 @@ static void op_add_file(struct fuzzer *f)
         /* A file that transfers, so that jobs run too. */
         WCHAR *s = new_buffer(f), *l = new_buffer(f);
         swprintf(s, MAX_PATH, L"http://127.0.0.1:%d/many/f%03u.bin", http_port, rand_below(f, 200));
-        swprintf(l, MAX_PATH, L"%s\f%u.bin", fuzz_dir, rand_below(f, LOCAL_NAMES));
+        swprintf(l, MAX_PATH, L"%s\\f%u.bin", fuzz_dir, rand_below(f, LOCAL_NAMES));
         remote = s;
         local = j->type == BG_JOB_TYPE_DOWNLOAD ? l : www_small;
     }
@@ -878,7 +887,7 @@ static void op_complete(struct fuzzer *f)
     /* A file that cannot be moved to its name fails the call, as the rename does. */
     end_call(f, hr, S_OK, BG_S_PARTIAL_COMPLETE, BG_S_UNABLE_TO_DELETE_FILES, BG_E_INVALID_STATE,
              HR32(ERROR_PATH_NOT_FOUND), HR32(ERROR_FILE_NOT_FOUND), HR32(ERROR_ACCESS_DENIED),
-             HR32(ERROR_SHARING_VIOLATION), HR32(ERROR_BAD_NETPATH), HR32(ERROR_INVALID_NAME));
+             HR32(ERROR_SHARING_VIOLATION), HR32(ERROR_BAD_NETPATH));
     check_state_refusal(f, j, hr);
     if (SUCCEEDED(hr) && !is_dead(f, j)) bury(f, j - f->live);
 }
@@ -1834,7 +1843,7 @@ static void warm_up_job(const WCHAR *name, const WCHAR *remote, void (*setup)(IB
     WCHAR local[MAX_PATH], *text;
     BG_JOB_STATE state;
 
-    swprintf(local, MAX_PATH, L"%s\%s.bin", fuzz_dir, name);
+    swprintf(local, MAX_PATH, L"%s\\%s.bin", fuzz_dir, name);
     if (!(job = start_job(manager, name, remote, local))) return;
     if (setup) setup(job);
     IBackgroundCopyJob4_Resume(job);
