@@ -250,9 +250,19 @@ static HRESULT find_client_certificate(const struct client_certificate *c, const
 
     *ret = NULL;
     if ((unsigned int)c->location >= ARRAY_SIZE(cert_locations)) return E_INVALIDARG;
+    /* Wine 8 opens no store of some locations (services, users,
+     * enterprise) and sets no error: a stale one would be reported, and
+     * without one S_OK would accept a certificate that is not there and
+     * hand schannel a NULL one. */
+    SetLastError(ERROR_SUCCESS);
     if (!(store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, cert_locations[c->location] |
                                 CERT_STORE_OPEN_EXISTING_FLAG | CERT_STORE_READONLY_FLAG, c->store)))
-        return HRESULT_FROM_WIN32(GetLastError());
+    {
+        DWORD err = GetLastError();
+
+        WARN("cannot open store %s at %d: %lu\n", debugstr_w(c->store), c->location, err);
+        return HRESULT_FROM_WIN32(err ? err : ERROR_FILE_NOT_FOUND);
+    }
     if (c->has_hash)
         *ret = CertFindCertificateInStore(store, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0,
                                           CERT_FIND_SHA1_HASH, &hash, NULL);

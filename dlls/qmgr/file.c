@@ -108,13 +108,16 @@ HRESULT file_check_remote_name(const WCHAR *remote, BG_JOB_TYPE type)
 /* Local names must be full paths of a file (no wildcards, no directory). */
 HRESULT file_check_local_name(const WCHAR *local)
 {
-    size_t len;
+    size_t len, i;
 
     if (!local || !*local) return E_INVALIDARG;
     len = wcslen(local);
     if (len >= MAX_PATH) return E_INVALIDARG;
     if (!is_drive_path(local) && !is_unc_path(local)) return E_INVALIDARG;
     if (wcspbrk(local + 2, L"*?<>|\"")) return E_INVALIDARG;
+    /* Control characters are in no file name either: the transfer would run
+     * and only the rename at Complete would fail. */
+    for (i = 0; i < len; i++) if (local[i] < 0x20) return E_INVALIDARG;
     if (local[len - 1] == '\\' || local[len - 1] == '/') return E_INVALIDARG;
     return S_OK;
 }

@@ -400,6 +400,14 @@ static void test_add_file(void)
     ok(hr == E_INVALIDARG, "directory as local name: %#lx\n", hr);
     hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/i", L"C:\\a*b");
     ok(hr == E_INVALIDARG, "wildcard local name: %#lx\n", hr);
+    /* Control characters are in no file name: the download would run, and
+     * Complete then fail to rename it (the random-call test found it). */
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/i", L"C:\\a\fb");
+    ok(hr == E_INVALIDARG, "form feed in local name: %#lx\n", hr);
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/i", L"C:\\a\x01" L"b");
+    ok(hr == E_INVALIDARG, "control character in local name: %#lx\n", hr);
+    hr = IBackgroundCopyJob4_AddFile(job, L"http://127.0.0.1/i", L"C:\\a\nb");
+    ok(hr == E_INVALIDARG, "line break in local name: %#lx\n", hr);
     hr = IBackgroundCopyJob4_AddFile(job, L"", L"C:\\x");
     ok(hr == E_INVALIDARG, "empty remote name: %#lx\n", hr);
 

@@ -238,6 +238,7 @@ static void test_client_certificate(void)
     IBackgroundCopyManager *manager;
     IBackgroundCopyJob4 *job;
     WCHAR url[256], local[MAX_PATH];
+    BG_CERT_STORE_LOCATION location;
     BYTE hash[20], nohash[20];
     HRESULT hr;
 
@@ -264,12 +265,56 @@ static void test_client_certificate(void)
             hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(options,
                     BG_CERT_STORE_LOCATION_LOCAL_MACHINE, L"qmgr no such store", CLIENT_SUBJECT);
             ok(hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), "SetClientCertificateByName(no such store): %#lx\n", hr);
+            /* Every location, even one whose stores Wine cannot open: a
+             * certificate that was not found is never accepted (the service
+             * then handed schannel a NULL certificate and crashed). */
+            for (location = BG_CERT_STORE_LOCATION_CURRENT_USER;
+                 location <= BG_CERT_STORE_LOCATION_LOCAL_MACHINE_ENTERPRISE; location++)
+            {
+                hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(options, location, L"MY", nohash);
+                ok(hr == CRYPT_E_NOT_FOUND || hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND),
+                   "SetClientCertificateByID(location %d, no such hash): %#lx\n", location, hr);
+            }
             IBackgroundCopyJobHttpOptions_Release(options);
         }
         IBackgroundCopyJob4_Cancel(job);
         IBackgroundCopyJob4_Release(job);
     }
     IBackgroundCopyManager_Release(manager);
+}
+
+/* The service's own answer for a store Wine cannot open, on a thread whose
+ * last error is left from something else: that error is not the call's. */
+static void test_unopened_store_inproc(void)
+{
+    IBackgroundCopyManager *inproc = get_inproc_manager();
+    IBackgroundCopyJobHttpOptions *options;
+    IBackgroundCopyJob *job;
+    BYTE nohash[20];
+    GUID id;
+    HRESULT hr;
+
+    if (!inproc) return;
+    hr = IBackgroundCopyManager_CreateJob(inproc, L"unopened store", BG_JOB_TYPE_DOWNLOAD, &id, &job);
+    ok(hr == S_OK, "CreateJob: %#lx\n", hr);
+    if (hr == S_OK)
+    {
+        hr = IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJobHttpOptions, (void **)&options);
+        ok(hr == S_OK, "QueryInterface: %#lx\n", hr);
+        if (hr == S_OK)
+        {
+            memset(nohash, 0x5a, sizeof(nohash));
+            SetLastError(ERROR_MR_MID_NOT_FOUND);
+            hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(options,
+                    BG_CERT_STORE_LOCATION_LOCAL_MACHINE_ENTERPRISE, L"MY", nohash);
+            ok(hr == CRYPT_E_NOT_FOUND || hr == HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND),
+               "SetClientCertificateByID(enterprise): %#lx\n", hr);
+            IBackgroundCopyJobHttpOptions_Release(options);
+        }
+        IBackgroundCopyJob_Cancel(job);
+        IBackgroundCopyJob_Release(job);
+    }
+    IBackgroundCopyManager_Release(inproc);
 }
 
 /* --- certificate revocation ------------------------------------------------ */
@@ -421,6 +466,7 @@ START_TEST(netoptions)
     test_digest_server();
     test_digest_proxy();
     test_client_certificate();
+    test_unopened_store_inproc();
     test_crl_check();
     test_autodetect();
 

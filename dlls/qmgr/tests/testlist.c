@@ -31,6 +31,7 @@ extern void func_enum(void);
 extern void func_errors(void);
 extern void func_file(void);
 extern void func_framework(void);
+extern void func_fuzz(void);
 extern void func_https(void);
 extern void func_isolation(void);
 extern void func_job(void);
@@ -51,6 +52,7 @@ const struct test winetest_testlist[] =
     { "errors", func_errors },
     { "file", func_file },
     { "framework", func_framework },
+    { "fuzz", func_fuzz },
     { "https", func_https },
     { "isolation", func_isolation },
     { "job", func_job },
