@@ -1071,7 +1071,7 @@ static HRESULT WINAPI job_TakeOwnership(IBackgroundCopyJob4 *iface)
         job_clear_for_new_owner(job);
         job_touch(job);
     }
-    LeaveCriticalSection(&job->cs);
+    job_leave(job);
     owner_free(&caller);
     return hr;
 }

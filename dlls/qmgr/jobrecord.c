@@ -937,6 +937,8 @@ static BOOL record_consistent(struct job *job, ULONG error_file)
             file->progress.BytesTransferred > file->progress.BytesTotal)
             return FALSE;
         if (file->renamed && !file->progress.Completed) return FALSE;
+        /* Cancel deletes it, Complete moves it: only a name BITS gives. */
+        if (file->temp && FAILED(file_check_temp_name(file->local, file->temp))) return FALSE;
         if (file->range_count && FAILED(check_ranges(file->ranges, file->range_count))) return FALSE;
     }
     return TRUE;
